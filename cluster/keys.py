@@ -1,0 +1,49 @@
+"""Every Redis key docseg uses, built from one configurable prefix.
+
+Two deployments that share a Redis need only different prefixes. No other module formats a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+QUEUE_GROUP = "dispatchers"
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "docseg"
+
+    def job(self, job_id: str) -> str:
+        """Hash: one job's fields (status, progress, attempt, tenant, ...)."""
+        return f"{self.prefix}:job:{job_id}"
+
+    def document(self, document_id: str) -> str:
+        """Hash: one document's fields, its options and the id of the job that processes it."""
+        return f"{self.prefix}:doc:{document_id}"
+
+    def upload(self, document_id: str) -> str:
+        """String: the uploaded bytes, kept only until the job ends."""
+        return f"{self.prefix}:upload:{document_id}"
+
+    def segments(self, document_id: str) -> str:
+        """Hash: segment id -> segment JSON."""
+        return f"{self.prefix}:segments:{document_id}"
+
+    def jobs_index(self, tenant: str | None = None) -> str:
+        """Sorted set of job ids by creation time: one per tenant, and one of all jobs (None)."""
+        return f"{self.prefix}:jobs:{tenant}" if tenant else f"{self.prefix}:jobs"
+
+    def documents_index(self, tenant: str | None = None) -> str:
+        """Sorted set of document ids by creation time, per tenant and overall (None)."""
+        return f"{self.prefix}:docs:{tenant}" if tenant else f"{self.prefix}:docs"
+
+    @property
+    def queue(self) -> str:
+        """Stream of job ids waiting to be processed, read by the dispatcher's consumer group."""
+        return f"{self.prefix}:queue"
+
+    @property
+    def all_patterns(self) -> str:
+        """Pattern matching every key under this prefix (tests and admin tools scan with it)."""
+        return f"{self.prefix}:*"

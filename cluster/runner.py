@@ -1,0 +1,118 @@
+"""Run one job on Ray: claim it, fan its pages out to tasks, reassemble, store the result.
+
+The runner lives in the dispatcher's event loop and only orchestrates: the document bytes go into
+the object store once, page ranges are parsed in Ray tasks, and the runner waits on their refs
+without fetching them. Between waits it records progress, which doubles as the check that the job
+is still its own and still wanted: a cancel, a delete or a newer runner stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Sequence
+
+import ray
+from ray.exceptions import RayError, RayTaskError
+
+from cluster import tasks
+from cluster.config import WorkConfig
+from cluster.errors import ClusterError
+from cluster.records import DocumentRecord, JobRecord
+from cluster.store import JobStore
+from segmentation import PAGED_DOCTYPES, SegmentationError, SegmentDraft
+
+log = logging.getLogger(__name__)
+
+
+def plan_ranges(pages: int, workers: int, config: WorkConfig) -> list[tuple[int, int]]:
+    """Split pages into ranges: about two tasks per worker, within the configured bounds."""
+    per_task = math.ceil(pages / max(1, 2 * workers))
+    per_task = max(config.min_pages_per_task, min(config.max_pages_per_task, per_task))
+    return [(start, min(start + per_task, pages)) for start in range(0, pages, per_task)]
+
+
+def _user_message(exc: BaseException) -> str:
+    """The reason a user sees: our own message for bad input, a short summary for crashes."""
+    cause = exc.cause if isinstance(exc, RayTaskError) else exc
+    if isinstance(cause, SegmentationError):
+        return str(cause)
+    return f"processing failed: {type(cause).__name__}"
+
+
+class JobRunner:
+    def __init__(self, store: JobStore, config: WorkConfig) -> None:
+        self.store = store
+        self.config = config
+
+    def _workers(self) -> int:
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    async def run(self, job_id: str) -> None:
+        """Process a job to its end; returns quietly when the job is no longer this runner's."""
+        try:
+            job = await self.store.claim(job_id)
+        except ClusterError as exc:  # cancelled, deleted or finished before it started
+            log.info("job %s not started: %s", job_id, exc)
+            return
+        started = time.monotonic()
+        outstanding: list[ray.ObjectRef] = []
+        try:
+            document = await self.store.document(job.documentid)
+            data = await self.store.upload(document.id)
+            if data is None:
+                await self.store.fail(job, "the uploaded bytes were lost before processing")
+                return
+            drafts = await self._process(job, document, data, outstanding)
+            await self.store.complete(job, drafts, time.monotonic() - started)
+        except ClusterError as exc:
+            log.info("job %s stopped: %s", job_id, exc)
+        except (SegmentationError, RayError) as exc:
+            log.warning("job %s failed: %s", job_id, exc)
+            await self._fail_quietly(job, _user_message(exc), time.monotonic() - started)
+        finally:
+            for ref in outstanding:
+                ray.cancel(ref, force=False)
+
+    async def _fail_quietly(self, job: JobRecord, reason: str, elapsed: float) -> None:
+        try:
+            await self.store.fail(job, reason, elapsed)
+        except ClusterError as exc:
+            log.info("job %s not marked failed: %s", job.id, exc)
+
+    async def _process(
+        self,
+        job: JobRecord,
+        document: DocumentRecord,
+        data: bytes,
+        outstanding: list[ray.ObjectRef],
+    ) -> Sequence[SegmentDraft]:
+        options, doctype = document.options, document.doctype
+        data_ref = ray.put(data)
+        retries = {"max_retries": self.config.task_retries}
+        pages = await tasks.probe_document.options(**retries).remote(data_ref, doctype, options)
+        ranges = (
+            plan_ranges(pages, self._workers(), self.config)
+            if doctype in PAGED_DOCTYPES
+            else [(0, pages)]
+        )
+        range_refs = [
+            tasks.extract_range.options(**retries).remote(data_ref, doctype, options, start, stop)
+            for start, stop in ranges
+        ]
+        outstanding.extend(range_refs)
+        sizes = {ref: stop - start for ref, (start, stop) in zip(range_refs, ranges, strict=True)}
+        waiting, pages_done = list(range_refs), 0
+        while waiting:
+            ready, waiting = await asyncio.to_thread(
+                ray.wait, waiting, num_returns=1, timeout=self.config.poll_seconds,
+                fetch_local=False,
+            )
+            pages_done += sum(sizes[ref] for ref in ready)
+            # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
+            job = await self.store.report_progress(job, pages_done, pages)
+        final = tasks.assemble_segments.options(**retries).remote(options, *range_refs)
+        outstanding.append(final)
+        return await final

@@ -1,0 +1,288 @@
+"""The Redis job store: the single source of truth for jobs, documents, segments and the queue.
+
+Every status change goes through `_transition`, which checks the transition table and, for
+runners, the attempt number, inside a WATCH/MULTI transaction: a terminal job never changes again
+and a runner that lost its lease cannot overwrite the one that replaced it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
+
+from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, StaleAttempt
+from cluster.keys import Keys
+from cluster.records import DocumentRecord, JobRecord, SegmentRecord, utcnow
+from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus
+from segmentation import DocType, ParseOptions, SegmentDraft
+
+_SEGMENT_NAMESPACE = uuid.UUID("6f1d7a52-3f0c-4d8e-9a57-2b8f0c7e4d11")
+
+# Extra writes made in the same transaction as a status change.
+ExtraWrites = Callable[[Pipeline, JobRecord], None]
+
+
+def segment_id(document_id: str, ordinal: int) -> str:
+    """Deterministic, so a job that is processed twice writes the same segments, not new ones."""
+    return uuid.uuid5(_SEGMENT_NAMESPACE, f"{document_id}:{ordinal}").hex
+
+
+class JobStore:
+    """Reads and writes jobs, documents and segments. `tenant=None` means an admin sees all."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str) -> JobStore:
+        return cls(Redis.from_url(url), Keys(prefix))
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    # -- submitting -------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        *,
+        tenant: str,
+        ip: str,
+        filename: str,
+        data: bytes,
+        doctype: DocType,
+        options: ParseOptions,
+        callbackurl: str | None,
+    ) -> tuple[JobRecord, DocumentRecord]:
+        """Store the document, its bytes and its job, and queue the job, in one transaction."""
+        now = utcnow()
+        job_id, document_id = uuid.uuid4().hex, uuid.uuid4().hex
+        document = DocumentRecord(
+            id=document_id, tenant=tenant, jobid=job_id, status=DocumentStatus.NEW,
+            created=now, updated=now, filename=filename, filesize=len(data),
+            mimetype=doctype.mimetype, doctype=doctype,
+            options_json=DocumentRecord.dump_options(options),
+        )
+        job = JobRecord(
+            id=job_id, tenant=tenant, ip=ip, documentid=document_id, status=JobStatus.NEW,
+            created=now, updated=now, maxsize=options.maxsize, callbackurl=callbackurl,
+        )
+        queued = job.model_copy(update={"status": JobStatus.PENDING})
+        score = now.timestamp()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.document(document_id), mapping=document.to_hash())
+            pipe.set(self.keys.upload(document_id), data)
+            pipe.hset(self.keys.job(job_id), mapping=job.to_hash())
+            for index in (self.keys.jobs_index(tenant), self.keys.jobs_index()):
+                pipe.zadd(index, {job_id: score})
+            for index in (self.keys.documents_index(tenant), self.keys.documents_index()):
+                pipe.zadd(index, {document_id: score})
+            pipe.xadd(self.keys.queue, {"job": job_id})
+            pipe.hset(self.keys.job(job_id), "status", JobStatus.PENDING.value)
+            await pipe.execute()
+        return queued, document
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def job(self, job_id: str, tenant: str | None = None) -> JobRecord:
+        raw = await self.redis.hgetall(self.keys.job(job_id))
+        if not raw:
+            raise JobNotFound(job_id)
+        job = JobRecord.from_hash(raw)
+        if tenant is not None and job.tenant != tenant:
+            raise JobNotFound(job_id)
+        return job
+
+    async def document(self, document_id: str, tenant: str | None = None) -> DocumentRecord:
+        raw = await self.redis.hgetall(self.keys.document(document_id))
+        if not raw:
+            raise DocumentNotFound(document_id)
+        document = DocumentRecord.from_hash(raw)
+        if tenant is not None and document.tenant != tenant:
+            raise DocumentNotFound(document_id)
+        return document
+
+    async def _hashes(self, index: str, key_of: Callable[[str], str]) -> list[dict[Any, Any]]:
+        ids = [i.decode() for i in await self.redis.zrange(index, 0, -1)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for item_id in ids:
+                pipe.hgetall(key_of(item_id))
+            return [raw for raw in await pipe.execute() if raw]
+
+    async def jobs(self, tenant: str | None = None) -> list[JobRecord]:
+        """The tenant's jobs (every job for None), oldest first."""
+        raws = await self._hashes(self.keys.jobs_index(tenant), self.keys.job)
+        return [JobRecord.from_hash(raw) for raw in raws]
+
+    async def documents(self, tenant: str | None = None) -> list[DocumentRecord]:
+        raws = await self._hashes(self.keys.documents_index(tenant), self.keys.document)
+        return [DocumentRecord.from_hash(raw) for raw in raws]
+
+    async def segments(self, document_id: str, tenant: str | None = None) -> list[SegmentRecord]:
+        """The document's segments in order (empty until its job completes)."""
+        await self.document(document_id, tenant)
+        raw = await self.redis.hvals(self.keys.segments(document_id))
+        return sorted((SegmentRecord.model_validate_json(v) for v in raw), key=lambda s: s.ordinal)
+
+    async def segment(
+        self, document_id: str, segment_id: str, tenant: str | None = None
+    ) -> SegmentRecord:
+        await self.document(document_id, tenant)
+        raw = await self.redis.hget(self.keys.segments(document_id), segment_id)
+        if raw is None:
+            raise DocumentNotFound(f"{document_id}/{segment_id}")
+        return SegmentRecord.model_validate_json(raw)
+
+    async def upload(self, document_id: str) -> bytes | None:
+        data = await self.redis.get(self.keys.upload(document_id))
+        return bytes(data) if data is not None else None
+
+    # -- the one place status changes -------------------------------------------------------
+
+    async def _transition(
+        self,
+        job_id: str,
+        target: JobStatus | None,
+        *,
+        tenant: str | None = None,
+        attempt: int | None = None,
+        fields: Mapping[str, Any] | None = None,
+        extra: ExtraWrites | None = None,
+    ) -> JobRecord:
+        """Move a job to `target` (None: stay PROCESSING and only write `fields`), atomically.
+
+        `attempt` fences runners: the write happens only while the job's attempt is still theirs.
+        """
+        key = self.keys.job(job_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.hgetall(key)
+                    if not raw:
+                        raise JobNotFound(job_id)
+                    job = JobRecord.from_hash(raw)
+                    if tenant is not None and job.tenant != tenant:
+                        raise JobNotFound(job_id)
+                    if attempt is not None and job.attempt != attempt:
+                        raise StaleAttempt(f"job {job_id} attempt {attempt} is stale")
+                    if target is None:
+                        if job.status != JobStatus.PROCESSING:
+                            raise InvalidTransition(job_id, job.status, JobStatus.PROCESSING)
+                    elif target not in TRANSITIONS[job.status]:
+                        raise InvalidTransition(job_id, job.status, target)
+                    now = utcnow()
+                    update: dict[str, Any] = {"updated": now, **(fields or {})}
+                    if target is not None:
+                        update["status"] = target
+                        if target in TERMINAL:
+                            update["completed"] = now
+                    changed = job.model_copy(update=update)
+                    pipe.multi()
+                    pipe.hset(key, mapping=changed.to_hash())
+                    if extra is not None:
+                        extra(pipe, changed)
+                    await pipe.execute()
+                    return changed
+                except WatchError:
+                    continue
+
+    # -- clients ----------------------------------------------------------------------------
+
+    async def cancel(self, job_id: str, tenant: str | None = None) -> JobRecord:
+        """Cancel a job that has not ended; a finished job raises InvalidTransition."""
+
+        def also(pipe: Pipeline, job: JobRecord) -> None:
+            pipe.hset(self.keys.document(job.documentid), mapping={
+                "status": DocumentStatus.CANCELED.value, "updated": job.updated.isoformat()})
+            pipe.delete(self.keys.upload(job.documentid))
+
+        return await self._transition(job_id, JobStatus.CANCELED, tenant=tenant, extra=also)
+
+    async def delete(self, job_id: str, tenant: str | None = None) -> None:
+        """Delete a job with its document, upload and segments; a running job is cancelled first."""
+        job = await self.job(job_id, tenant)
+        if job.status not in TERMINAL:
+            try:
+                job = await self.cancel(job_id, tenant)
+            except InvalidTransition:
+                job = await self.job(job_id, tenant)  # it ended meanwhile; delete it as it is
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(
+                self.keys.job(job.id),
+                self.keys.document(job.documentid),
+                self.keys.upload(job.documentid),
+                self.keys.segments(job.documentid),
+            )
+            for index in (self.keys.jobs_index(job.tenant), self.keys.jobs_index()):
+                pipe.zrem(index, job.id)
+            for index in (self.keys.documents_index(job.tenant), self.keys.documents_index()):
+                pipe.zrem(index, job.documentid)
+            await pipe.execute()
+
+    # -- runners ----------------------------------------------------------------------------
+
+    async def claim(self, job_id: str) -> JobRecord:
+        """Take a PENDING job (or one whose runner died) for a new runner: bumps `attempt`."""
+        job = await self.job(job_id)
+        return await self._transition(
+            job_id, JobStatus.PROCESSING, attempt=job.attempt,
+            fields={"attempt": job.attempt + 1, "started": utcnow()},
+        )
+
+    async def report_progress(
+        self, job: JobRecord, pages_done: int, pages_total: int
+    ) -> JobRecord:
+        """Record finished pages; progress never goes backwards and stays below 100 until done."""
+        progress = max(job.progress, min(99, pages_done * 100 // max(pages_total, 1)))
+        return await self._transition(
+            job.id, None, attempt=job.attempt,
+            fields={"progress": progress, "pages_done": pages_done, "pages_total": pages_total},
+        )
+
+    async def complete(
+        self, job: JobRecord, drafts: Sequence[SegmentDraft], timeit: float
+    ) -> JobRecord:
+        """Store the segments and mark the job COMPLETED and its document PROCESSED, atomically."""
+        seconds = round(timeit)
+        now = utcnow()
+        records = {
+            segment_id(job.documentid, d.ordinal): SegmentRecord(
+                id=segment_id(job.documentid, d.ordinal), documentid=job.documentid,
+                body=d.body, pagenr=d.pagenr, group=d.group, title=d.title, tags=[],
+                created=now, updated=now, timeit=seconds, ordinal=d.ordinal,
+            ).model_dump_json()
+            for d in drafts
+        }
+
+        def also(pipe: Pipeline, done: JobRecord) -> None:
+            segments_key = self.keys.segments(done.documentid)
+            pipe.delete(segments_key)
+            if records:
+                pipe.hset(segments_key, mapping=records)
+            pipe.hset(self.keys.document(done.documentid), mapping={
+                "status": DocumentStatus.PROCESSED.value, "updated": done.updated.isoformat()})
+            pipe.delete(self.keys.upload(done.documentid))
+
+        return await self._transition(
+            job.id, JobStatus.COMPLETED, attempt=job.attempt,
+            fields={"progress": 100, "timeit": seconds}, extra=also,
+        )
+
+    async def fail(self, job: JobRecord, reason: str, timeit: float | None = None) -> JobRecord:
+        """Mark the job FAILED with a reason a user can read; its upload is dropped."""
+
+        def also(pipe: Pipeline, failed: JobRecord) -> None:
+            pipe.delete(self.keys.upload(failed.documentid))
+
+        fields: dict[str, Any] = {"error": reason}
+        if timeit is not None:
+            fields["timeit"] = round(timeit)
+        return await self._transition(
+            job.id, JobStatus.FAILED, attempt=job.attempt, fields=fields, extra=also
+        )

@@ -1,0 +1,141 @@
+"""Frozen records shared by every parser and the segmenter: the block model and segment drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class DocType(StrEnum):
+    """Document types docseg knows by name (the API's `doctype` values plus images)."""
+
+    PDF = "pdf"
+    DOCX = "docx"
+    PPTX = "pptx"
+    XLSX = "xlsx"
+    TXT = "txt"
+    HTML = "html"
+    MD = "md"
+    PNG = "png"
+    JPEG = "jpeg"
+    TIFF = "tiff"
+
+    @property
+    def mimetype(self) -> str:
+        return _MIMETYPES[self]
+
+
+_MIMETYPES = {
+    DocType.PDF: "application/pdf",
+    DocType.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    DocType.PPTX: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    DocType.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    DocType.TXT: "text/plain",
+    DocType.HTML: "text/html",
+    DocType.MD: "text/markdown",
+    DocType.PNG: "image/png",
+    DocType.JPEG: "image/jpeg",
+    DocType.TIFF: "image/tiff",
+}
+
+
+class PdfBackend(StrEnum):
+    """Libraries that can turn a PDF into the block model."""
+
+    PYMUPDF = "pymupdf"
+    PYPDFIUM2 = "pypdfium2"
+
+
+class OcrBackend(StrEnum):
+    """OCR engines a job may ask for."""
+
+    EASYOCR = "easyocr"
+    TESSERACT = "tesseract"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Everything about a document's processing that a client chooses."""
+
+    maxsize: int = 5000
+    pdf_parsing_backend: PdfBackend = PdfBackend.PYMUPDF
+    enable_ocr: bool = False
+    force_full_page_ocr: bool = False
+    ocr_backend: OcrBackend | None = None
+    process_images: bool = False
+    usetags: tuple[str, ...] = ()
+    maxtags: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of text as the parser saw it; `size` is 0 when the format has no font sizes."""
+
+    text: str
+    size: float = 0.0
+    bold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A run of lines the parser grouped together (a PDF text block, a paragraph).
+
+    `heading_level` is set when the format itself marks the block as a heading (Markdown `#`);
+    for PDFs headings are inferred later from font statistics.
+    """
+
+    lines: tuple[Line, ...]
+    heading_level: int | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PageContent:
+    """The blocks of one page in reading order; `number` is 1-based."""
+
+    number: int
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+
+class BreakStrength(IntEnum):
+    """How good a place the gap after a word is for ending a segment."""
+
+    WORD = 0
+    SENTENCE = 1
+    PARAGRAPH = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and the path of headings that enclose it."""
+
+    title: str
+    path: tuple[str, ...]
+
+    @property
+    def group(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredBlock:
+    """A block placed in the document: its page, its section, and whether it is that section's heading."""
+
+    block: Block
+    page: int
+    section: Section | None
+    is_heading: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentDraft:
+    """A finished segment before it is given ids and timestamps by the job store."""
+
+    ordinal: int
+    body: str
+    pagenr: int
+    title: str | None
+    group: str | None

@@ -1,0 +1,81 @@
+"""PDF into the block model with PyMuPDF (MuPDF): text blocks and lines with font size and weight.
+
+Text is read with the same flags as `Page.get_text("text")`, so the words docseg segments are
+exactly the words PyMuPDF extracts, in the same order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pymupdf
+
+from segmentation.errors import EncryptedDocument, UnreadableDocument
+from segmentation.models import Block, Line, PageContent
+
+_TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT
+_BOLD_FLAG = 16  # bit 4 of a span's flags
+
+
+@contextmanager
+def open_pdf(data: bytes) -> Iterator[pymupdf.Document]:
+    """Open PDF bytes, translating MuPDF's failures into errors a user can act on."""
+    try:
+        document = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several unrelated types for broken files
+        raise UnreadableDocument(f"the PDF cannot be opened: {exc}") from exc
+    try:
+        if document.needs_pass:
+            raise EncryptedDocument("the PDF is encrypted and needs a password")
+        if document.page_count == 0:
+            raise UnreadableDocument("the PDF has no pages")
+        yield document
+    finally:
+        document.close()
+
+
+def count_pages(data: bytes) -> int:
+    with open_pdf(data) as document:
+        return int(document.page_count)
+
+
+def _line(raw: dict[str, Any]) -> Line | None:
+    spans = raw["spans"]
+    text = "".join(span["text"] for span in spans)
+    if not text.strip():
+        return None
+    sizes: Counter[float] = Counter()
+    bold_chars = 0
+    for span in spans:
+        chars = len(span["text"].strip())
+        sizes[round(span["size"], 1)] += chars
+        if span["flags"] & _BOLD_FLAG or "bold" in span["font"].lower():
+            bold_chars += chars
+    total = sum(sizes.values()) or 1
+    return Line(text=text, size=sizes.most_common(1)[0][0], bold=bold_chars * 2 > total)
+
+
+def _page_blocks(page: pymupdf.Page) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    for raw in page.get_text("dict", flags=_TEXT_FLAGS)["blocks"]:
+        if raw.get("type", 0) != 0:
+            continue
+        lines = tuple(line for line in map(_line, raw["lines"]) if line is not None)
+        if lines:
+            blocks.append(Block(lines=lines))
+    return tuple(blocks)
+
+
+def extract_pages(data: bytes, start: int, stop: int) -> list[PageContent]:
+    """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based in the result."""
+    with open_pdf(data) as document:
+        try:
+            return [
+                PageContent(number=index + 1, blocks=_page_blocks(document[index]))
+                for index in range(start, min(stop, document.page_count))
+            ]
+        except Exception as exc:
+            raise UnreadableDocument(f"a page of the PDF cannot be read: {exc}") from exc

@@ -1,0 +1,70 @@
+"""The Ray Serve application: the API ingress and the dispatcher, deployed together.
+
+`build_app(settings)` is the typed app builder (`serve run serve_app.app:build_app`), so the same
+application runs under `docseg serve`, a Serve config file, or a KubeRay RayService.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ray import serve
+from ray.serve import Application
+from ray.serve.handle import DeploymentHandle
+
+from cluster.dispatcher import Dispatcher
+from cluster.queue import JobQueue
+from cluster.runner import JobRunner
+from cluster.store import JobStore
+from serve_app import deps
+from serve_app.api import api
+from serve_app.auth import TokenVerifier
+from serve_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@serve.deployment(num_replicas=1, ray_actor_options={"num_cpus": 0}, max_ongoing_requests=16)
+class DispatcherDeployment:
+    """Hosts the one dispatcher loop; Serve restarts it when its health check fails."""
+
+    def __init__(self, settings: Settings) -> None:
+        store = JobStore.from_url(settings.redis(), settings.key_prefix)
+        self.dispatcher = Dispatcher(
+            JobQueue(store.redis, store.keys), JobRunner(store, settings.work), settings.work
+        )
+        self.dispatcher.start()
+
+    def check_health(self) -> None:
+        if not self.dispatcher.alive:
+            raise RuntimeError("the dispatcher loop has stopped")
+
+    async def running_jobs(self) -> list[str]:
+        return sorted(self.dispatcher.running)
+
+
+@serve.deployment(ray_actor_options={"num_cpus": 0})
+@serve.ingress(api)
+class ApiIngress:
+    """The HTTP API. Requests only touch Redis; the dispatcher does the work."""
+
+    def __init__(self, settings: Settings, dispatcher: DeploymentHandle) -> None:
+        deps.install(
+            deps.Services(
+                settings=settings,
+                store=JobStore.from_url(settings.redis(), settings.key_prefix),
+                verifier=TokenVerifier(settings.secret(), settings.auth),
+            )
+        )
+        self.dispatcher = dispatcher
+
+
+def build_app(settings: Settings) -> Application:
+    """The docseg application for these settings (Redis URL and JWT secret must be set)."""
+    settings.redis()
+    settings.secret()
+    ingress = ApiIngress.options(
+        num_replicas=settings.serve.num_replicas,
+        max_ongoing_requests=settings.serve.max_ongoing_requests,
+    )
+    return ingress.bind(settings, DispatcherDeployment.bind(settings))

@@ -1,0 +1,39 @@
+"""`/documents`: uploaded documents and their segments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from serve_app.deps import Caller, Store
+from serve_app.schemas import Document, DocumentList, Segment, SegmentList
+
+router = APIRouter(tags=["documents"])
+_NOT_FOUND = {404: {"description": "No such document or segment"}}
+
+
+@router.get("/documents", response_model=DocumentList, include_in_schema=False)
+@router.get("/documents/", response_model=DocumentList)
+async def list_documents(caller: Caller, store: Store) -> DocumentList:
+    return DocumentList(items=[Document.model_validate(d) for d in await store.documents(caller.scope)])
+
+
+@router.get("/documents/{documentid}", response_model=Document, responses=_NOT_FOUND)
+async def get_document(documentid: str, caller: Caller, store: Store) -> Document:
+    return Document.model_validate(await store.document(documentid, caller.scope))
+
+
+@router.get("/documents/{documentid}/segments", response_model=SegmentList, responses=_NOT_FOUND)
+async def list_segments(documentid: str, caller: Caller, store: Store) -> SegmentList:
+    """The document's segments in order; empty until its job has completed."""
+    segments = await store.segments(documentid, caller.scope)
+    return SegmentList(segments=[Segment.model_validate(s) for s in segments])
+
+
+@router.get(
+    "/documents/{documentid}/segments/{segmentid}", response_model=SegmentList,
+    responses=_NOT_FOUND,
+)
+async def get_segment(documentid: str, segmentid: str, caller: Caller, store: Store) -> SegmentList:
+    """One segment, as a one-item list (the contract's shape)."""
+    segment = await store.segment(documentid, segmentid, caller.scope)
+    return SegmentList(segments=[Segment.model_validate(segment)])

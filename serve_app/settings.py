@@ -1,0 +1,79 @@
+"""The one settings tree, read from the environment (prefix DOCSEG_, nested with `__`).
+
+A few well-known names are read without the prefix: REDIS_URL, RAY_ADDRESS, JWT_SECRET.
+Example: DOCSEG_WORK__MAX_RUNNING_JOBS=8, DOCSEG_LIMITS__MAX_UPLOAD_BYTES=52428800.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cluster.config import WorkConfig
+
+MIN_SECRET_LENGTH = 32
+
+
+class AuthConfig(BaseModel):
+    require_exp: bool = Field(default=True, description="Refuse tokens without an `exp` claim.")
+    audience: str | None = Field(default=None, description="Required `aud` claim, if set.")
+    issuer: str | None = Field(default=None, description="Required `iss` claim, if set.")
+    leeway_seconds: int = Field(default=10, ge=0, description="Clock skew allowed on `exp`.")
+
+
+class ServeConfig(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    num_replicas: int = Field(default=1, ge=1, description="API replicas.")
+    max_ongoing_requests: int = Field(default=64, ge=1, description="Concurrent requests per API replica.")
+
+
+class LimitsConfig(BaseModel):
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="Largest upload (413 above).")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCSEG_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("docseg")),
+        description="Embedded Redis data and the dev JWT secret live here.",
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "DOCSEG_REDIS_URL"),
+        description="An external Redis; unset: `docseg serve` starts an embedded one.",
+    )
+    ray_address: str | None = Field(
+        default=None, validation_alias=AliasChoices("RAY_ADDRESS", "DOCSEG_RAY_ADDRESS"),
+        description="An existing Ray cluster; unset: a local Ray instance is started.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("JWT_SECRET", "DOCSEG_JWT_SECRET"),
+        description="HS256 signing secret; unset: `docseg serve` makes one in the data directory.",
+    )
+    key_prefix: str = Field(default="docseg", pattern=r"^[A-Za-z0-9_.\-]+$")
+    num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray instance.")
+    auth: AuthConfig = AuthConfig()
+    work: WorkConfig = WorkConfig()
+    serve: ServeConfig = ServeConfig()
+    limits: LimitsConfig = LimitsConfig()
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    def secret(self) -> str:
+        if self.jwt_secret is None:
+            raise RuntimeError("no JWT secret is configured")
+        return self.jwt_secret.get_secret_value()
+
+    def redis(self) -> str:
+        if self.redis_url is None:
+            raise RuntimeError("no Redis URL is configured")
+        return self.redis_url

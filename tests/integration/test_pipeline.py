@@ -1,0 +1,167 @@
+"""Jobs through the dispatcher on a real local Ray and the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pymupdf
+import pytest
+
+from cluster.config import WorkConfig
+from cluster.dispatcher import CONSUMER, Dispatcher
+from cluster.queue import JobQueue
+from cluster.records import JobRecord
+from cluster.runner import JobRunner, plan_ranges
+from cluster.status import TERMINAL, JobStatus
+from cluster.store import JobStore
+from segmentation import DocType, ParseOptions
+from tests.conftest import REDIS_URL, corpus_file
+
+pytestmark = pytest.mark.usefixtures("ray_cluster")
+
+CONFIG = WorkConfig(max_running_jobs=2, min_pages_per_task=2, max_pages_per_task=8, poll_seconds=0.2)
+
+
+async def submit_file(store: JobStore, name: str, doctype: DocType, maxsize: int = 1000) -> JobRecord:
+    job, _ = await store.submit(
+        tenant="acme", ip="127.0.0.1", filename=name, data=corpus_file(name).read_bytes(),
+        doctype=doctype, options=ParseOptions(maxsize=maxsize), callbackurl=None,
+    )
+    return job
+
+
+async def wait_until(predicate, timeout: float = 120.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def finished(store: JobStore, job_id: str, timeout: float = 120.0) -> JobRecord:
+    async def check():
+        job = await store.job(job_id)
+        return job if job.status in TERMINAL else None
+
+    return await wait_until(check, timeout, f"job {job_id} to end")
+
+
+def with_dispatcher(key_prefix: str, scenario, config: WorkConfig = CONFIG) -> None:
+    async def main() -> None:
+        store = JobStore.from_url(REDIS_URL, key_prefix)
+        dispatcher = Dispatcher(JobQueue(store.redis, store.keys), JobRunner(store, config), config)
+        dispatcher.start()
+        try:
+            await scenario(store, dispatcher)
+        finally:
+            await dispatcher.stop()
+            await store.close()
+
+    asyncio.run(main())
+
+
+def test_plan_ranges_covers_every_page_once():
+    for pages in (1, 3, 14, 100, 117):
+        ranges = plan_ranges(pages, workers=2, config=CONFIG)
+        assert [p for a, b in ranges for p in range(a, b)] == list(range(pages))
+        assert all(b - a <= CONFIG.max_pages_per_task for a, b in ranges)
+
+
+def test_pdf_job_completes_with_pymupdfs_words(key_prefix):
+    name = "fek_1_Pres_Decree.pdf"  # 100 Greek pages: many page-range tasks
+
+    async def scenario(store: JobStore, _: Dispatcher) -> None:
+        job = await submit_file(store, name, DocType.PDF, maxsize=800)
+        done = await finished(store, job.id)
+        assert done.status == JobStatus.COMPLETED, done.error
+        assert (done.progress, done.pages_total, done.pages_done) == (100, 100, 100)
+        segments = await store.segments(done.documentid)
+        with pymupdf.open(corpus_file(name)) as pdf:
+            words = [w for page in pdf for w in page.get_text().split()]
+        assert [w for s in segments for w in s.body.split()] == words
+        assert all(sum(not c.isspace() for c in s.body) <= 800 for s in segments)
+        assert [s.ordinal for s in segments] == list(range(len(segments)))
+        assert segments[-1].pagenr > 90
+
+    with_dispatcher(key_prefix, scenario)
+
+
+def test_bad_documents_fail_with_a_reason_and_others_still_complete(key_prefix):
+    async def scenario(store: JobStore, _: Dispatcher) -> None:
+        encrypted = await submit_file(store, "pdfminer_aes-256.pdf", DocType.PDF)
+        broken = await submit_file(store, "ocrmypdf_invalid.pdf", DocType.PDF)
+        office = await submit_file(store, "docling_word_sample.docx", DocType.DOCX)
+        good = await submit_file(store, "pypdf_multicolumn.pdf", DocType.PDF)
+        assert "encrypted" in (await finished(store, encrypted.id)).error
+        assert "cannot be opened" in (await finished(store, broken.id)).error
+        assert "not supported yet" in (await finished(store, office.id)).error
+        assert (await finished(store, good.id)).status == JobStatus.COMPLETED
+        for job_id in (encrypted.id, broken.id, office.id):
+            job = await store.job(job_id)
+            assert job.status == JobStatus.FAILED and job.completed is not None
+            assert await store.upload(job.documentid) is None
+
+    with_dispatcher(key_prefix, scenario)
+
+
+def test_text_job(key_prefix):
+    async def scenario(store: JobStore, _: Dispatcher) -> None:
+        job = await submit_file(store, "fek_decision_6.txt", DocType.TXT, maxsize=400)
+        done = await finished(store, job.id)
+        assert done.status == JobStatus.COMPLETED
+        segments = await store.segments(done.documentid)
+        text = corpus_file("fek_decision_6.txt").read_text(encoding="utf-8")
+        assert [w for s in segments for w in s.body.split()] == text.split()
+
+    with_dispatcher(key_prefix, scenario)
+
+
+def test_cancel_stops_a_running_job(key_prefix):
+    async def scenario(store: JobStore, dispatcher: Dispatcher) -> None:
+        job = await submit_file(store, "pypdf_GeoTopo-komprimiert.pdf", DocType.PDF, maxsize=200)
+
+        async def processing():
+            return (await store.job(job.id)).status == JobStatus.PROCESSING
+
+        await wait_until(processing, what="the job to start")
+        await store.cancel(job.id, "acme")
+
+        async def runner_gone():
+            return job.id not in dispatcher.running
+
+        await wait_until(runner_gone, what="the runner to stop")
+        stored = await store.job(job.id)
+        assert stored.status == JobStatus.CANCELED
+        assert await store.redis.hlen(store.keys.segments(job.documentid)) == 0
+
+    with_dispatcher(key_prefix, scenario)
+
+
+def test_jobs_of_a_dead_dispatcher_are_taken_over(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        queue = JobQueue(store.redis, store.keys)
+        await queue.ensure_group()
+        job = await submit_file(store, "pypdf_multicolumn.pdf", DocType.PDF)
+        # A dispatcher read the job and died while running it: entry pending, job PROCESSING.
+        assert [j for _, j in await queue.read(CONSUMER, 10, 100)] == [job.id]
+        orphan = await store.claim(job.id)
+        dispatcher = Dispatcher(queue, JobRunner(store, CONFIG), CONFIG)
+        dispatcher.start()
+        try:
+            done = await finished(store, job.id)
+        finally:
+            await dispatcher.stop()
+        assert done.status == JobStatus.COMPLETED and done.attempt == orphan.attempt + 1
+        assert await queue.depth() == 0
+
+    async def main() -> None:
+        store = JobStore.from_url(REDIS_URL, key_prefix)
+        try:
+            await scenario(store)
+        finally:
+            await store.close()
+
+    asyncio.run(main())

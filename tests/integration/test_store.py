@@ -1,0 +1,174 @@
+"""The job store against the real Redis: transactions, transitions, fencing, tenancy, deletion."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, StaleAttempt
+from cluster.queue import JobQueue
+from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus, sources_of
+from cluster.store import JobStore
+from segmentation import DocType, ParseOptions, SegmentDraft
+from tests.conftest import REDIS_URL
+
+Scenario = Callable[[JobStore], Awaitable[None]]
+
+
+def run(key_prefix: str, scenario: Scenario) -> None:
+    async def main() -> None:
+        store = JobStore.from_url(REDIS_URL, key_prefix)
+        try:
+            await scenario(store)
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+async def submit(store: JobStore, tenant: str = "acme", data: bytes = b"hello world"):
+    return await store.submit(
+        tenant=tenant, ip="10.0.0.1", filename="a.txt", data=data, doctype=DocType.TXT,
+        options=ParseOptions(maxsize=300), callbackurl=None,
+    )
+
+
+def test_terminal_statuses_have_no_way_out():
+    assert all(not TRANSITIONS[s] for s in TERMINAL)
+    assert sources_of(JobStatus.CANCELED) == {JobStatus.NEW, JobStatus.PENDING, JobStatus.PROCESSING}
+
+
+def test_submit_stores_everything_and_queues_the_job(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, document = await submit(store)
+        assert job.status == JobStatus.PENDING
+        stored = await store.job(job.id)
+        assert stored.status == JobStatus.PENDING and stored.ip == "10.0.0.1" and stored.maxsize == 300
+        assert (await store.document(document.id)).options == ParseOptions(maxsize=300)
+        assert await store.upload(document.id) == b"hello world"
+        queue = JobQueue(store.redis, store.keys)
+        await queue.ensure_group()
+        assert [job_id for _, job_id in await queue.read("c", 10, 10)] == [job.id]
+
+    run(key_prefix, scenario)
+
+
+def test_tenants_see_only_their_own(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        mine, my_doc = await submit(store, "acme")
+        theirs, _ = await submit(store, "globex")
+        assert [j.id for j in await store.jobs("acme")] == [mine.id]
+        assert {j.id for j in await store.jobs(None)} == {mine.id, theirs.id}
+        with pytest.raises(JobNotFound):
+            await store.job(theirs.id, "acme")
+        with pytest.raises(JobNotFound):
+            await store.cancel(theirs.id, "acme")
+        with pytest.raises(DocumentNotFound):
+            await store.segments(my_doc.id, "globex")
+        assert (await store.job(theirs.id, "globex")).status == JobStatus.PENDING
+
+    run(key_prefix, scenario)
+
+
+def test_runner_lifecycle_and_fencing(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, document = await submit(store)
+        first = await store.claim(job.id)
+        assert (first.status, first.attempt) == (JobStatus.PROCESSING, 1)
+        first = await store.report_progress(first, 1, 4)
+        assert first.progress == 25
+        # A second runner takes over (the first one's lease ran out): the first is fenced out.
+        second = await store.claim(job.id)
+        assert second.attempt == 2
+        with pytest.raises(StaleAttempt):
+            await store.report_progress(first, 2, 4)
+        with pytest.raises(StaleAttempt):
+            await store.complete(first, [], 1.0)
+        drafts = [SegmentDraft(ordinal=i, body=f"body {i}", pagenr=1, title=None, group=None) for i in range(3)]
+        done = await store.complete(second, drafts, 2.4)
+        assert (done.status, done.progress, done.timeit) == (JobStatus.COMPLETED, 100, 2)
+        assert done.completed is not None
+        segments = await store.segments(document.id)
+        assert [s.body for s in segments] == ["body 0", "body 1", "body 2"]
+        assert (await store.segment(document.id, segments[1].id)).ordinal == 1
+        assert (await store.document(document.id)).status == DocumentStatus.PROCESSED
+        assert await store.upload(document.id) is None  # bytes kept only until the job ends
+        with pytest.raises(InvalidTransition):
+            await store.cancel(job.id)
+        assert (await store.job(job.id)).status == JobStatus.COMPLETED
+
+    run(key_prefix, scenario)
+
+
+def test_progress_never_goes_backwards(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, _ = await submit(store)
+        claimed = await store.claim(job.id)
+        claimed = await store.report_progress(claimed, 3, 4)
+        claimed = await store.report_progress(claimed, 1, 4)
+        assert (await store.job(job.id)).progress == 75
+
+    run(key_prefix, scenario)
+
+
+def test_cancelled_job_refuses_runner_writes(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, document = await submit(store)
+        claimed = await store.claim(job.id)
+        cancelled = await store.cancel(job.id, "acme")
+        assert cancelled.status == JobStatus.CANCELED and cancelled.completed is not None
+        with pytest.raises(InvalidTransition):
+            await store.complete(claimed, [], 1.0)
+        with pytest.raises(InvalidTransition):
+            await store.report_progress(claimed, 1, 2)
+        assert (await store.document(document.id)).status == DocumentStatus.CANCELED
+        with pytest.raises(InvalidTransition):
+            await store.claim(job.id)
+
+    run(key_prefix, scenario)
+
+
+def test_failed_job_keeps_its_reason(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, _ = await submit(store)
+        claimed = await store.claim(job.id)
+        failed = await store.fail(claimed, "the PDF is encrypted and needs a password", 0.2)
+        stored = await store.job(job.id)
+        assert stored.status == JobStatus.FAILED == failed.status
+        assert stored.error == "the PDF is encrypted and needs a password"
+
+    run(key_prefix, scenario)
+
+
+def test_delete_leaves_no_key_behind(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, document = await submit(store)
+        claimed = await store.claim(job.id)
+        await store.complete(claimed, [SegmentDraft(0, "x", 1, None, None)], 0.1)
+        running, _ = await submit(store)
+        await store.claim(running.id)
+        for job_id in (job.id, running.id):
+            await store.delete(job_id, "acme")
+        leftovers = [k.decode() async for k in store.redis.scan_iter(f"{key_prefix}:*")]
+        # Only the shared queue stream and empty indexes may remain; no key names a job or document.
+        assert all(job.id not in k and document.id not in k for k in leftovers)
+        assert await store.jobs("acme") == []
+        with pytest.raises(JobNotFound):
+            await store.job(job.id)
+
+    run(key_prefix, scenario)
+
+
+def test_racing_claims_never_share_an_attempt(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, _ = await submit(store)
+        results = await asyncio.gather(*(store.claim(job.id) for _ in range(5)), return_exceptions=True)
+        winners = [r.attempt for r in results if not isinstance(r, BaseException)]
+        losers = [r for r in results if isinstance(r, BaseException)]
+        assert winners and len(set(winners)) == len(winners)
+        assert all(isinstance(e, StaleAttempt) for e in losers)
+        assert (await store.job(job.id)).attempt == max(winners)
+
+    run(key_prefix, scenario)

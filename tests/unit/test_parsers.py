@@ -1,0 +1,156 @@
+"""Parsers against real documents from the shared corpus."""
+
+from __future__ import annotations
+
+import codecs
+
+import pymupdf
+import pytest
+
+from segmentation import (
+    DocType,
+    DoctypeMismatch,
+    EncryptedDocument,
+    ParseOptions,
+    UnreadableDocument,
+    UnsupportedDocument,
+    count_pages,
+    extract_pages,
+    resolve_doctype,
+    segment_document,
+    sniff,
+)
+from segmentation.structure import structure
+from tests.conftest import corpus_file
+
+PDF = ParseOptions()
+
+TEXT_PDFS = [
+    "pdfjs_tracemonkey.pdf",  # two-column paper
+    "pypdf_multicolumn.pdf",
+    "fek_1_Pres_Decree.pdf",  # Greek, 100 pages
+    "plumber_nics-background-checks-2015-11.pdf",  # large table
+    "pymupdf_chinese-tables.pdf",
+    "pdfminer_jo.pdf",
+    "pypdf_habibi.pdf",
+]
+
+
+def pymupdf_words(path) -> list[str]:
+    with pymupdf.open(path) as document:
+        return [w for page in document for w in page.get_text().split()]
+
+
+@pytest.mark.parametrize("name", TEXT_PDFS)
+def test_segments_hold_exactly_pymupdfs_words(name):
+    path = corpus_file(name)
+    for maxsize in (100, 1500):
+        drafts = segment_document(path.read_bytes(), DocType.PDF, ParseOptions(maxsize=maxsize))
+        assert [w for d in drafts for w in d.body.split()] == pymupdf_words(path)
+        assert all(sum(not c.isspace() for c in d.body) <= maxsize for d in drafts)
+
+
+def test_page_ranges_join_to_the_whole_document():
+    data = corpus_file("pdfjs_tracemonkey.pdf").read_bytes()
+    total = count_pages(data, DocType.PDF, PDF)
+    assert total == 14
+    whole = extract_pages(data, DocType.PDF, PDF, 0, total)
+    parts = [p for start in range(0, total, 4) for p in extract_pages(data, DocType.PDF, PDF, start, start + 4)]
+    assert parts == whole
+    assert [p.number for p in whole] == list(range(1, 15))
+
+
+def test_headings_come_from_font_size():
+    data = corpus_file("pdfjs_tracemonkey.pdf").read_bytes()
+    pages = extract_pages(data, DocType.PDF, PDF, 0, 14)
+    headings = [b.block.text for b in structure(pages) if b.is_heading]
+    assert any("Introduction" in h for h in headings)
+    assert any("Conclusions" in h for h in headings)
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("pdfminer_aes-256.pdf", EncryptedDocument),
+        ("pypdf_libreoffice-writer-password.pdf", EncryptedDocument),
+        ("ocrmypdf_invalid.pdf", UnreadableDocument),
+        ("pdfjs_poppler-85140-0.pdf", UnreadableDocument),
+        ("fek_6_Pres_Decree_truncated55.pdf", UnreadableDocument),
+    ],
+)
+def test_broken_and_encrypted_pdfs_raise_clear_errors(name, error):
+    with pytest.raises(error) as info:
+        count_pages(corpus_file(name).read_bytes(), DocType.PDF, PDF)
+    assert "PDF" in str(info.value)
+
+
+def test_encrypted_message_says_encrypted():
+    with pytest.raises(EncryptedDocument, match="encrypted"):
+        count_pages(corpus_file("pdfminer_aes-256.pdf").read_bytes(), DocType.PDF, PDF)
+
+
+def test_repairable_pdf_is_read():
+    drafts = segment_document(
+        corpus_file("pdfminer_zen_of_python_corrupted.pdf").read_bytes(), DocType.PDF, PDF
+    )
+    assert "Beautiful is better than ugly" in " ".join(d.body for d in drafts)
+
+
+def test_greek_text_file():
+    data = corpus_file("fek_decision_6.txt").read_bytes()
+    assert sniff(data, "6.txt") == DocType.TXT
+    drafts = segment_document(data, DocType.TXT, ParseOptions(maxsize=500))
+    assert [w for d in drafts for w in d.body.split()] == data.decode("utf-8").split()
+    assert all(sum(not c.isspace() for c in d.body) <= 500 for d in drafts)
+
+
+def test_text_in_legacy_and_utf16_encodings():
+    text = "Καλημέρα κόσμε. Ένα δεύτερο κείμενο εδώ.\n\nΝέα παράγραφος."
+    for data in (codecs.BOM_UTF16_LE + text.encode("utf-16-le"), text.encode("cp1253")):
+        drafts = segment_document(data, DocType.TXT, ParseOptions(maxsize=100))
+        assert " ".join(d.body for d in drafts).split() == text.split()
+
+
+def test_markdown_headings_become_titles():
+    data = b"# Guide\n\nIntro text.\n\n## Install\n\nRun it.\n\n```\n# not a heading\n```\n"
+    drafts = segment_document(data, DocType.MD, ParseOptions(maxsize=100))
+    assert [(d.title, d.group) for d in drafts] == [("Guide", "Guide"), ("Install", "Guide > Install")]
+    assert "# not a heading" in drafts[-1].body
+
+
+def test_form_feed_starts_a_new_page():
+    drafts = segment_document(b"first page text\fsecond page text", DocType.TXT, ParseOptions(maxsize=100))
+    assert drafts[0].pagenr == 1
+    assert segment_document(b"\f\fthird", DocType.TXT, ParseOptions(maxsize=100))[0].pagenr == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pdfjs_tracemonkey.pdf", DocType.PDF),
+        ("docling_word_sample.docx", DocType.DOCX),
+        ("pptx_tbl-cell.pptx", DocType.PPTX),
+        ("pymupdf_test_open2.html", DocType.HTML),
+        ("tess_phototest.tif", DocType.TIFF),
+        ("ajax_bsb10234118_0027.png", DocType.PNG),
+        ("fek_decision_6.txt", DocType.TXT),
+    ],
+)
+def test_sniff_tells_types_from_bytes(name, expected):
+    assert sniff(corpus_file(name).read_bytes(), "renamed.bin") == expected
+
+
+def test_declared_doctype_must_match_content():
+    data = corpus_file("pdfjs_tracemonkey.pdf").read_bytes()
+    assert resolve_doctype(data, DocType.PDF) == DocType.PDF
+    with pytest.raises(DoctypeMismatch, match="pdf"):
+        resolve_doctype(data, DocType.DOCX)
+    assert resolve_doctype(b"# Title\n", DocType.MD) == DocType.MD
+    with pytest.raises(UnsupportedDocument):
+        resolve_doctype(bytes(range(256)) * 4, None)
+
+
+def test_formats_not_supported_yet_say_so():
+    data = corpus_file("docling_word_sample.docx").read_bytes()
+    with pytest.raises(UnsupportedDocument, match="docx"):
+        count_pages(data, DocType.DOCX, PDF)

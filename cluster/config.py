@@ -15,8 +15,10 @@ class StoreConfig(BaseModel):
 class WorkConfig(BaseModel):
     """How jobs are run on Ray."""
 
-    max_running_jobs: int = Field(default=4, ge=1, description="Jobs the dispatcher runs at once.")
-    min_pages_per_task: int = Field(default=4, ge=1, description="Fewest pages in one page-range task.")
+    max_running_jobs: int = Field(default=8, ge=1, description="Jobs the dispatcher runs at once.")
+    min_pages_per_task: int = Field(
+        default=4, ge=1, description="Fewest pages in one page-range task; shorter documents take one task."
+    )
     max_pages_per_task: int = Field(default=32, ge=1, description="Most pages in one page-range task.")
     task_retries: int = Field(default=3, ge=0, description="Retries of a page task whose worker died.")
     lease_seconds: float = Field(

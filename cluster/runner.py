@@ -59,6 +59,7 @@ class JobRunner:
             return
         started = time.monotonic()
         outstanding: list[ray.ObjectRef] = []
+        finished = False
         try:
             document = await self.store.document(job.documentid)
             data = await self.store.upload(document.id)
@@ -67,14 +68,16 @@ class JobRunner:
                 return
             drafts = await self._process(job, document, data, outstanding)
             await self.store.complete(job, drafts, time.monotonic() - started)
+            finished = True
         except ClusterError as exc:
             log.info("job %s stopped: %s", job_id, exc)
         except (SegmentationError, RayError) as exc:
             log.warning("job %s failed: %s", job_id, exc)
             await self._fail_quietly(job, _user_message(exc), time.monotonic() - started)
         finally:
-            for ref in outstanding:
-                ray.cancel(ref, force=False)
+            if not finished:  # cancelled, superseded or failed: its other tasks are wasted work
+                for ref in outstanding:
+                    ray.cancel(ref, force=False)
 
     async def _fail_quietly(self, job: JobRecord, reason: str, elapsed: float) -> None:
         try:
@@ -92,19 +95,24 @@ class JobRunner:
         options, doctype = document.options, document.doctype
         data_ref = ray.put(data)
         retries = {"max_retries": self.config.task_retries}
-        pages = await tasks.probe_document.options(**retries).remote(data_ref, doctype, options)
-        ranges = (
-            plan_ranges(pages, self._workers(), self.config)
-            if doctype in PAGED_DOCTYPES
-            else [(0, pages)]
+        head = self.config.min_pages_per_task
+        total_ref, head_ref, drafts_ref = tasks.extract_head.options(**retries).remote(
+            data_ref, doctype, options, head
         )
+        outstanding.extend([total_ref, head_ref, drafts_ref])
+        pages: int = await total_ref
+        if pages <= head:  # a short document: the first task did everything
+            drafts: Sequence[SegmentDraft] = await drafts_ref
+            return drafts
+        ranges = plan_ranges(pages - head, self._workers(), self.config) if doctype in PAGED_DOCTYPES else []
         range_refs = [
-            tasks.extract_range.options(**retries).remote(data_ref, doctype, options, start, stop)
+            tasks.extract_range.options(**retries).remote(data_ref, doctype, options, head + start, head + stop)
             for start, stop in ranges
         ]
         outstanding.extend(range_refs)
         sizes = {ref: stop - start for ref, (start, stop) in zip(range_refs, ranges, strict=True)}
-        waiting, pages_done = list(range_refs), 0
+        sizes[head_ref] = head
+        waiting, pages_done = [head_ref, *range_refs], 0
         while waiting:
             ready, waiting = await asyncio.to_thread(
                 ray.wait, waiting, num_returns=1, timeout=self.config.poll_seconds,
@@ -113,6 +121,6 @@ class JobRunner:
             pages_done += sum(sizes[ref] for ref in ready)
             # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
             job = await self.store.report_progress(job, pages_done, pages)
-        final = tasks.assemble_segments.options(**retries).remote(options, *range_refs)
+        final = tasks.assemble_segments.options(**retries).remote(options, head_ref, *range_refs)
         outstanding.append(final)
         return await final

@@ -1,4 +1,4 @@
-"""Ray tasks that do the CPU work of a job: probing, page-range extraction, reassembly.
+"""Ray tasks that do the CPU work of a job: page-range extraction and reassembly.
 
 Each takes the document bytes as an ObjectRef argument, so the runner puts them in the object
 store once and every task reads that one copy.
@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import ray
 
-from segmentation import DocType, PageContent, ParseOptions, SegmentDraft
-from segmentation import document
+from segmentation import DocType, PageContent, ParseOptions, SegmentDraft, document
 
 
-@ray.remote(num_cpus=1)
-def probe_document(data: bytes, doctype: DocType, options: ParseOptions) -> int:
-    """Number of pages (1 for formats that are not paged); raises for unreadable documents."""
-    return document.count_pages(data, doctype, options)
+@ray.remote(num_cpus=1, num_returns=3)
+def extract_head(
+    data: bytes, doctype: DocType, options: ParseOptions, head: int
+) -> tuple[int, list[PageContent], list[SegmentDraft] | None]:
+    """Page count, the first `head` pages, and, when that is the whole document, its segments.
+
+    Three separate returns, so the runner fetches only the count (and the segments of a short
+    document, which then needs no other task) while the pages stay in the object store.
+    """
+    total = document.count_pages(data, doctype, options)
+    pages = document.extract_pages(data, doctype, options, 0, min(head, total))
+    drafts = document.segment_pages(pages, options) if total <= head else None
+    return total, pages, drafts
 
 
 @ray.remote(num_cpus=1)

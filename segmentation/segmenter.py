@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from segmentation.models import BreakStrength, Section, SegmentDraft, StructuredBlock
 
@@ -24,11 +24,13 @@ from segmentation.models import BreakStrength, Section, SegmentDraft, Structured
 MIN_FILL = 0.35
 MIN_MAXSIZE = 1
 
-_SENTENCE_END = re.compile(r"[.!?;:\u0387\u037e\u3002\uff01\uff1f\u061f\u06d4][\"'\u201d\u2019)\]\u00bb]*$")
+_SENTENCE_PUNCTUATION = ".!?;:\u0387\u037e\u3002\uff01\uff1f\u061f\u06d4"
+_CLOSERS = "\"'\u201d\u2019)]\u00bb"
+_SENTENCE_TAIL = frozenset(_SENTENCE_PUNCTUATION + _CLOSERS)
+_SENTENCE_END = re.compile(f"[{re.escape(_SENTENCE_PUNCTUATION)}][{re.escape(_CLOSERS)}]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: millions are made, and tuples are the cheapest record
     text: str
     separator: str  # whitespace placed before this word when a body is written
     strength: BreakStrength  # quality of the gap after this word
@@ -51,7 +53,9 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
                 else:
                     separator = "\n\n" if block_index else ""
                 strength = (
-                    BreakStrength.SENTENCE if _SENTENCE_END.search(token) else BreakStrength.WORD
+                    BreakStrength.SENTENCE
+                    if token[-1] in _SENTENCE_TAIL and _SENTENCE_END.search(token)
+                    else BreakStrength.WORD
                 )
                 for piece_index, start in enumerate(range(0, len(token), maxsize)):
                     block_words.append(
@@ -66,11 +70,7 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
                         )
                     )
         if block_words:
-            last = block_words[-1]
-            block_words[-1] = _Word(
-                last.text, last.separator, BreakStrength.PARAGRAPH, last.page, last.section,
-                last.starts_section, last.in_heading,
-            )
+            block_words[-1] = block_words[-1]._replace(strength=BreakStrength.PARAGRAPH)
             words.extend(block_words)
     return words
 

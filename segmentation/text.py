@@ -43,7 +43,7 @@ def decode_text(data: bytes) -> str:
 def _paragraph_blocks(lines: list[str]) -> list[Block]:
     blocks: list[Block] = []
     current: list[Line] = []
-    for raw in lines + [""]:
+    for raw in [*lines, ""]:
         if raw.strip():
             current.append(Line(text=raw.strip()))
         elif current:

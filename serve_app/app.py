@@ -63,8 +63,10 @@ def build_app(settings: Settings) -> Application:
     """The docseg application for these settings (Redis URL and JWT secret must be set)."""
     settings.redis()
     settings.secret()
-    ingress = ApiIngress.options(
+    # The decorators turn the classes into Deployments, which mypy cannot see.
+    ingress = ApiIngress.options(  # type: ignore[attr-defined]
         num_replicas=settings.serve.num_replicas,
         max_ongoing_requests=settings.serve.max_ongoing_requests,
     )
-    return ingress.bind(settings, DispatcherDeployment.bind(settings))
+    dispatcher = DispatcherDeployment.bind(settings)  # type: ignore[attr-defined]
+    return ingress.bind(settings, dispatcher)

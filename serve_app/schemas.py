@@ -83,5 +83,5 @@ class SegmentList(_Schema):
 
 
 class ServiceInfo(_Schema):
-    vendorName: str  # noqa: N815 - the contract's spelling
-    latestVersion: str  # noqa: N815
+    vendorName: str
+    latestVersion: str

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from serve_app.deps import Caller, Store
 from serve_app.schemas import Document, DocumentList, Segment, SegmentList
 
 router = APIRouter(tags=["documents"])
-_NOT_FOUND = {404: {"description": "No such document or segment"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such document or segment"}}
 
 
 @router.get("/documents", response_model=DocumentList, include_in_schema=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentation.models import Block, Line, PageContent, ParseOptions, Section, StructuredBlock
 from segmentation.document import segment_pages
+from segmentation.models import Block, Line, PageContent, ParseOptions, Section, StructuredBlock
 from segmentation.segmenter import segment
 
 

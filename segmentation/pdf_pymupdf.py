@@ -1,7 +1,10 @@
 """PDF into the block model with PyMuPDF (MuPDF): text blocks and lines with font size and weight.
 
-Text is read with the same flags as `Page.get_text("text")`, so the words docseg segments are
-exactly the words PyMuPDF extracts, in the same order.
+The words docseg segments are exactly the words of `Page.get_text()`, in the same order. MuPDF's
+structured output ("dict") usually holds the same characters as its plain text, but not always:
+on figure-heavy pages it can drop or merge a few glyphs. Each page's words are therefore checked
+against the plain text of the same text page, and on the rare page where they differ, the plain
+text's words are aligned onto the structured lines.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from difflib import SequenceMatcher
 from typing import Any
 
 import pymupdf
@@ -58,14 +62,44 @@ def _line(raw: dict[str, Any]) -> Line | None:
     return Line(text=text, size=sizes.most_common(1)[0][0], bold=bold_chars * 2 > total)
 
 
+def _reconcile(blocks: list[Block], words: list[str]) -> list[Block]:
+    """Blocks whose words are exactly `words`, keeping each word on the line it aligns with."""
+    places = [(b, n) for b, block in enumerate(blocks) for n, line in enumerate(block.lines)
+              for _ in line.text.split()]
+    ours = [w for block in blocks for line in block.lines for w in line.text.split()]
+    assigned: dict[tuple[int, int], list[str]] = {}
+    last = places[0] if places else (0, 0)
+    matcher = SequenceMatcher(None, words, ours, autojunk=False)
+    for op, w_start, w_end, o_start, _ in matcher.get_opcodes():
+        for offset, word in enumerate(words[w_start:w_end]):
+            if op == "equal":
+                last = places[o_start + offset]
+            assigned.setdefault(last, []).append(word)  # unmatched words join the line before them
+    if not blocks:
+        return [Block(lines=(Line(text=" ".join(words)),))] if words else []
+    rebuilt = []
+    for b, block in enumerate(blocks):
+        lines = tuple(
+            Line(text=" ".join(assigned[(b, n)]), size=line.size, bold=line.bold)
+            for n, line in enumerate(block.lines) if assigned.get((b, n))
+        )
+        if lines:
+            rebuilt.append(Block(lines=lines))
+    return rebuilt
+
+
 def _page_blocks(page: pymupdf.Page) -> tuple[Block, ...]:
+    textpage = page.get_textpage(flags=_TEXT_FLAGS)
     blocks: list[Block] = []
-    for raw in page.get_text("dict", flags=_TEXT_FLAGS)["blocks"]:
+    for raw in textpage.extractDICT()["blocks"]:
         if raw.get("type", 0) != 0:
             continue
         lines = tuple(line for line in map(_line, raw["lines"]) if line is not None)
         if lines:
             blocks.append(Block(lines=lines))
+    words = textpage.extractText().split()
+    if words != [w for block in blocks for line in block.lines for w in line.text.split()]:
+        blocks = _reconcile(blocks, words)
     return tuple(blocks)
 
 

@@ -20,6 +20,8 @@ from segmentation import (
     segment_document,
     sniff,
 )
+from segmentation.models import Block, Line
+from segmentation.pdf_pymupdf import _reconcile
 from segmentation.structure import structure
 from tests.conftest import corpus_file
 
@@ -33,6 +35,7 @@ TEXT_PDFS = [
     "pymupdf_chinese-tables.pdf",
     "pdfminer_jo.pdf",
     "pypdf_habibi.pdf",
+    "pypdf_GeoTopo-komprimiert.pdf",  # 117 pages; figures where MuPDF's dict and text output differ
 ]
 
 
@@ -48,6 +51,18 @@ def test_segments_hold_exactly_pymupdfs_words(name):
         drafts = segment_document(path.read_bytes(), DocType.PDF, ParseOptions(maxsize=maxsize))
         assert [w for d in drafts for w in d.body.split()] == pymupdf_words(path)
         assert all(sum(not c.isspace() for c in d.body) <= maxsize for d in drafts)
+
+
+def test_reconcile_aligns_the_plain_texts_words_onto_lines():
+    blocks = [
+        Block(lines=(Line("Intro", 14.0, True),)),
+        Block(lines=(Line("one two three", 10.0), Line("four X five", 10.0))),
+    ]
+    words = "Intro one two extra three four five six".split()
+    fixed = _reconcile(blocks, words)
+    assert [[line.text for line in b.lines] for b in fixed] == [["Intro"], ["one two extra three", "four five six"]]
+    assert fixed[0].lines[0].size == 14.0 and fixed[0].lines[0].bold
+    assert _reconcile([], ["lonely"]) == [Block(lines=(Line("lonely"),))]
 
 
 def test_page_ranges_join_to_the_whole_document():

@@ -1,0 +1,81 @@
+"""`docseg serve` configured from the environment: an external Redis, a given secret, limits; and `docseg token`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import httpx
+import jwt
+import pytest
+import redis
+
+from serve_app.process import ServiceProcess
+from tests.conftest import REDIS_URL, corpus_file
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "configured-secret-" + "x" * 32
+
+
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory):
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    service = ServiceProcess(
+        tmp_path_factory.mktemp("configured"),
+        env={
+            "REDIS_URL": REDIS_URL, "JWT_SECRET": SECRET, "DOCSEG_KEY_PREFIX": prefix,
+            "DOCSEG_NUM_CPUS": "1", "DOCSEG_LIMITS__MAX_UPLOAD_BYTES": "200000",
+        },
+    )
+    service.start()
+    yield service, prefix
+    service.stop()
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_external_redis_and_given_secret(configured):
+    service, prefix = configured
+    claims = jwt.decode(service.dev_token, SECRET, algorithms=["HS256"])
+    assert claims["sub"] == "dev"
+    assert not (service.data_dir / "jwt_secret").exists()  # the given secret is used, none is made
+    headers = {"Authorization": f"Bearer {service.dev_token}"}
+    with httpx.Client(base_url=service.url, headers=headers, timeout=60) as client:
+        pdf = corpus_file("pypdf_multicolumn.pdf").read_bytes()
+        reply = client.post("/jobs", files={"uploadfile": ("m.pdf", pdf)}).json()
+        shared = redis.Redis.from_url(REDIS_URL)
+        assert shared.exists(f"{prefix}:job:{reply['jobid']}")
+        assert not (service.data_dir / "redis").exists()  # no embedded Redis was started
+
+
+def test_uploads_over_the_limit_are_413(configured):
+    service, _ = configured
+    headers = {"Authorization": f"Bearer {service.dev_token}"}
+    with httpx.Client(base_url=service.url, headers=headers, timeout=60) as client:
+        big = corpus_file("pdfjs_tracemonkey.pdf").read_bytes()
+        assert len(big) > 200000
+        response = client.post("/jobs", files={"uploadfile": ("big.pdf", big)})
+        assert response.status_code == 413 and "limit" in response.json()["detail"]
+        assert client.get("/jobs/").status_code == 200
+
+
+def test_token_command(tmp_path):
+    env = {"DOCSEG_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "serve_app.cli", "token", "--sub", "acme", "--ttl", "60", "--role", "admin"]
+    token = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    secret = (tmp_path / "jwt_secret").read_text().strip()
+    claims = jwt.decode(token, secret, algorithms=["HS256"])
+    assert claims["sub"] == "acme" and claims["role"] == "admin" and claims["exp"] - claims["iat"] == 60
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert jwt.decode(again, secret, algorithms=["HS256"])["sub"] == "acme"  # same secret reused
+
+
+def test_help_explains_the_commands():
+    result = subprocess.run([sys.executable, "-m", "serve_app.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "serve" in result.stdout and "token" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "serve_app.cli", "token"], capture_output=True, text=True)
+    assert result.returncode == 2 and "--sub" in result.stderr

@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import ray
 from ray.exceptions import RayError, RayTaskError
@@ -32,6 +33,11 @@ def plan_ranges(pages: int, workers: int, config: WorkConfig) -> list[tuple[int,
     per_task = math.ceil(pages / max(1, 2 * workers))
     per_task = max(config.min_pages_per_task, min(config.max_pages_per_task, per_task))
     return [(start, min(start + per_task, pages)) for start in range(0, pages, per_task)]
+
+
+def _start(task: Any, retries: int, *args: Any) -> Any:
+    """Start a Ray task; Ray's stubs cannot type multi-return or variadic remote functions."""
+    return task.options(max_retries=retries).remote(*args)
 
 
 def _user_message(exc: BaseException) -> str:
@@ -94,11 +100,9 @@ class JobRunner:
     ) -> Sequence[SegmentDraft]:
         options, doctype = document.options, document.doctype
         data_ref = ray.put(data)
-        retries = {"max_retries": self.config.task_retries}
+        retries = self.config.task_retries
         head = self.config.min_pages_per_task
-        total_ref, head_ref, drafts_ref = tasks.extract_head.options(**retries).remote(
-            data_ref, doctype, options, head
-        )
+        total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head)
         outstanding.extend([total_ref, head_ref, drafts_ref])
         pages: int = await total_ref
         if pages <= head:  # a short document: the first task did everything
@@ -106,7 +110,7 @@ class JobRunner:
             return drafts
         ranges = plan_ranges(pages - head, self._workers(), self.config) if doctype in PAGED_DOCTYPES else []
         range_refs = [
-            tasks.extract_range.options(**retries).remote(data_ref, doctype, options, head + start, head + stop)
+            _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop)
             for start, stop in ranges
         ]
         outstanding.extend(range_refs)
@@ -121,6 +125,6 @@ class JobRunner:
             pages_done += sum(sizes[ref] for ref in ready)
             # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
             job = await self.store.report_progress(job, pages_done, pages)
-        final = tasks.assemble_segments.options(**retries).remote(options, head_ref, *range_refs)
+        final = _start(tasks.assemble_segments, retries, options, head_ref, *range_refs)
         outstanding.append(final)
         return await final

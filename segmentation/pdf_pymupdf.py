@@ -9,7 +9,6 @@ text's words are aligned onto the structured lines.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from difflib import SequenceMatcher
@@ -47,19 +46,22 @@ def count_pages(data: bytes) -> int:
 
 
 def _line(raw: dict[str, Any]) -> Line | None:
+    """A line's text, with the font size and weight that carry most of its characters."""
     spans = raw["spans"]
     text = "".join(span["text"] for span in spans)
     if not text.strip():
         return None
-    sizes: Counter[float] = Counter()
-    bold_chars = 0
+    chars_by_size: dict[float, int] = {}
+    bold_chars = total = 0
     for span in spans:
-        chars = len(span["text"].strip())
-        sizes[round(span["size"], 1)] += chars
+        chars = len(span["text"])
+        size = round(span["size"], 1)
+        chars_by_size[size] = chars_by_size.get(size, 0) + chars
+        total += chars
         if span["flags"] & _BOLD_FLAG or "bold" in span["font"].lower():
             bold_chars += chars
-    total = sum(sizes.values()) or 1
-    return Line(text=text, size=sizes.most_common(1)[0][0], bold=bold_chars * 2 > total)
+    size = max(chars_by_size, key=chars_by_size.__getitem__)
+    return Line(text=text, size=size, bold=bold_chars * 2 > total)
 
 
 def _reconcile(blocks: list[Block], words: list[str]) -> list[Block]:

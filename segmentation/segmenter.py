@@ -57,16 +57,19 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
                     if token[-1] in _SENTENCE_TAIL and _SENTENCE_END.search(token)
                     else BreakStrength.WORD
                 )
-                for piece_index, start in enumerate(range(0, len(token), maxsize)):
+                pieces = [token] if len(token) <= maxsize else [
+                    token[start : start + maxsize] for start in range(0, len(token), maxsize)
+                ]
+                for piece_index, piece in enumerate(pieces):
                     block_words.append(
                         _Word(
-                            text=token[start : start + maxsize],
-                            separator=separator if piece_index == 0 else "\n",
-                            strength=strength if start + maxsize >= len(token) else BreakStrength.WORD,
-                            page=placed.page,
-                            section=placed.section,
-                            starts_section=placed.is_heading and not block_words,
-                            in_heading=placed.is_heading,
+                            piece,
+                            separator if piece_index == 0 else "\n",
+                            strength if piece_index == len(pieces) - 1 else BreakStrength.WORD,
+                            placed.page,
+                            placed.section,
+                            placed.is_heading and not block_words,
+                            placed.is_heading,
                         )
                     )
         if block_words:

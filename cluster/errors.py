@@ -3,6 +3,7 @@
 ClusterError
 ├── JobNotFound          no such job (or not the caller's)
 ├── DocumentNotFound     no such document (or not the caller's)
+│   └── SegmentNotFound  the document has no segment with that id
 ├── InvalidTransition    the job's status does not allow the requested move (e.g. cancel a finished job)
 └── StaleAttempt         a runner that lost its lease tried to write (it must stop quietly)
 """
@@ -18,6 +19,10 @@ class JobNotFound(ClusterError):
 
 class DocumentNotFound(ClusterError):
     """The document does not exist or belongs to another tenant."""
+
+
+class SegmentNotFound(DocumentNotFound):
+    """The document exists but has no segment with that id."""
 
 
 class InvalidTransition(ClusterError):

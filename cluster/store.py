@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, StaleAttempt
+from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, SegmentNotFound, StaleAttempt
 from cluster.keys import Keys
 from cluster.records import DocumentRecord, JobRecord, SegmentRecord, utcnow
 from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus
@@ -135,7 +135,7 @@ class JobStore:
         await self.document(document_id, tenant)
         raw = await self.redis.hget(self.keys.segments(document_id), segment_id)
         if raw is None:
-            raise DocumentNotFound(f"{document_id}/{segment_id}")
+            raise SegmentNotFound(f"{document_id}/{segment_id}")
         return SegmentRecord.model_validate_json(raw)
 
     async def upload(self, document_id: str) -> bytes | None:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound
+from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, SegmentNotFound
 from serve_app.auth import AuthError
 
 RETRY_AFTER_SECONDS = 5
@@ -26,7 +26,11 @@ def _detail(status: int, detail: str, headers: dict[str, str] | None = None) -> 
 
 def install_error_handlers(api: FastAPI) -> None:
     async def not_found(_: Request, exc: Exception) -> JSONResponse:
-        kind = "job" if isinstance(exc, JobNotFound) else "document"
+        kind = (
+            "job" if isinstance(exc, JobNotFound)
+            else "segment" if isinstance(exc, SegmentNotFound)
+            else "document"
+        )
         return _detail(404, f"{kind} not found")
 
     async def conflict(_: Request, exc: Exception) -> JSONResponse:

@@ -16,7 +16,8 @@ from cluster.runner import JobRunner, plan_ranges
 from cluster.status import TERMINAL, JobStatus
 from cluster.store import JobStore
 from segmentation import DocType, ParseOptions
-from tests.conftest import REDIS_URL, corpus_file
+from tests.conftest import corpus_file
+from tests.integration.conftest import run_with_store
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
@@ -50,17 +51,15 @@ async def finished(store: JobStore, job_id: str, timeout: float = 120.0) -> JobR
 
 
 def with_dispatcher(key_prefix: str, scenario, config: WorkConfig = CONFIG) -> None:
-    async def main() -> None:
-        store = JobStore.from_url(REDIS_URL, key_prefix)
+    async def main(store: JobStore) -> None:
         dispatcher = Dispatcher(JobQueue(store.redis, store.keys), JobRunner(store, config), config)
         dispatcher.start()
         try:
             await scenario(store, dispatcher)
         finally:
             await dispatcher.stop()
-            await store.close()
 
-    asyncio.run(main())
+    run_with_store(key_prefix, main)
 
 
 def test_plan_ranges_covers_every_page_once():
@@ -157,11 +156,4 @@ def test_jobs_of_a_dead_dispatcher_are_taken_over(key_prefix):
         assert done.status == JobStatus.COMPLETED and done.attempt == orphan.attempt + 1
         assert await queue.depth() == 0
 
-    async def main() -> None:
-        store = JobStore.from_url(REDIS_URL, key_prefix)
-        try:
-            await scenario(store)
-        finally:
-            await store.close()
-
-    asyncio.run(main())
+    run_with_store(key_prefix, scenario)

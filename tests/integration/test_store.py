@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -12,20 +11,7 @@ from cluster.queue import JobQueue
 from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus, sources_of
 from cluster.store import JobStore
 from segmentation import DocType, ParseOptions, SegmentDraft
-from tests.conftest import REDIS_URL
-
-Scenario = Callable[[JobStore], Awaitable[None]]
-
-
-def run(key_prefix: str, scenario: Scenario) -> None:
-    async def main() -> None:
-        store = JobStore.from_url(REDIS_URL, key_prefix)
-        try:
-            await scenario(store)
-        finally:
-            await store.close()
-
-    asyncio.run(main())
+from tests.integration.conftest import run_with_store
 
 
 async def submit(store: JobStore, tenant: str = "acme", data: bytes = b"hello world"):
@@ -52,7 +38,7 @@ def test_submit_stores_everything_and_queues_the_job(key_prefix):
         await queue.ensure_group()
         assert [job_id for _, job_id in await queue.read("c", 10, 10)] == [job.id]
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_tenants_see_only_their_own(key_prefix):
@@ -69,7 +55,7 @@ def test_tenants_see_only_their_own(key_prefix):
             await store.segments(my_doc.id, "globex")
         assert (await store.job(theirs.id, "globex")).status == JobStatus.PENDING
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_runner_lifecycle_and_fencing(key_prefix):
@@ -99,7 +85,7 @@ def test_runner_lifecycle_and_fencing(key_prefix):
             await store.cancel(job.id)
         assert (await store.job(job.id)).status == JobStatus.COMPLETED
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_progress_never_goes_backwards(key_prefix):
@@ -110,7 +96,7 @@ def test_progress_never_goes_backwards(key_prefix):
         claimed = await store.report_progress(claimed, 1, 4)
         assert (await store.job(job.id)).progress == 75
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_cancelled_job_refuses_runner_writes(key_prefix):
@@ -127,7 +113,7 @@ def test_cancelled_job_refuses_runner_writes(key_prefix):
         with pytest.raises(InvalidTransition):
             await store.claim(job.id)
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_failed_job_keeps_its_reason(key_prefix):
@@ -139,7 +125,7 @@ def test_failed_job_keeps_its_reason(key_prefix):
         assert stored.status == JobStatus.FAILED == failed.status
         assert stored.error == "the PDF is encrypted and needs a password"
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_delete_leaves_no_key_behind(key_prefix):
@@ -158,7 +144,7 @@ def test_delete_leaves_no_key_behind(key_prefix):
         with pytest.raises(JobNotFound):
             await store.job(job.id)
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)
 
 
 def test_racing_claims_never_share_an_attempt(key_prefix):
@@ -171,4 +157,4 @@ def test_racing_claims_never_share_an_attempt(key_prefix):
         assert all(isinstance(e, StaleAttempt) for e in losers)
         assert (await store.job(job.id)).attempt == max(winners)
 
-    run(key_prefix, scenario)
+    run_with_store(key_prefix, scenario)

@@ -27,3 +27,22 @@ class WorkConfig(BaseModel):
     poll_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait on the queue before the dispatcher looks around."
     )
+
+
+class OcrConfig(BaseModel):
+    """The OCR actor pool and how pages are rendered for it."""
+
+    dpi: int = Field(default=150, ge=50, le=600, description="Resolution pages are rendered at for OCR.")
+    easyocr_languages: list[str] = Field(default=["en"], description="EasyOCR language codes.")
+    tesseract_languages: list[str] = Field(default=["eng", "ell"], description="Tesseract language names.")
+    pool_size: int | None = Field(
+        default=None, ge=1,
+        description="OCR actors per backend; unset: one per GPU share, or half the CPUs without GPUs.",
+    )
+    gpu_fraction: float = Field(default=1.0, gt=0, le=1, description="GPU share per actor where there are GPUs.")
+    actor_cpus: float = Field(
+        default=0.0, ge=0,
+        description="CPUs reserved per actor without GPUs. 0: the page task waiting on the actor "
+        "releases its CPU while it waits, and the actor works in that share.",
+    )
+    torch_threads: int | None = Field(default=None, ge=1, description="Torch threads per EasyOCR actor.")

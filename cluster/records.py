@@ -56,6 +56,7 @@ class JobRecord(_HashRecord):
     started: datetime | None = None
     pages_total: int | None = None
     pages_done: int = 0
+    pages_without_text: int | None = None  # pages that needed OCR and were not OCR'd
 
 
 class DocumentRecord(_HashRecord):

@@ -19,11 +19,13 @@ import ray
 from ray.exceptions import RayError, RayTaskError
 
 from cluster import tasks
-from cluster.config import WorkConfig
+from cluster.config import OcrConfig, WorkConfig
 from cluster.errors import ClusterError
+from cluster.ocr_pool import OcrPools
 from cluster.records import DocumentRecord, JobRecord
 from cluster.store import JobStore
 from segmentation import PAGED_DOCTYPES, SegmentationError, SegmentDraft
+from segmentation.document import wants_ocr
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,11 @@ def _user_message(exc: BaseException) -> str:
 
 
 class JobRunner:
-    def __init__(self, store: JobStore, config: WorkConfig) -> None:
+    def __init__(self, store: JobStore, config: WorkConfig, ocr: OcrConfig | None = None) -> None:
         self.store = store
         self.config = config
+        self.ocr_config = ocr or OcrConfig()
+        self.ocr_pools = OcrPools(self.ocr_config)
 
     def _workers(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -72,8 +76,8 @@ class JobRunner:
             if data is None:
                 await self.store.fail(job, "the uploaded bytes were lost before processing")
                 return
-            drafts = await self._process(job, document, data, outstanding)
-            await self.store.complete(job, drafts, time.monotonic() - started)
+            drafts, without_text = await self._process(job, document, data, outstanding)
+            await self.store.complete(job, drafts, time.monotonic() - started, without_text)
             finished = True
         except ClusterError as exc:
             log.info("job %s stopped: %s", job_id, exc)
@@ -97,20 +101,25 @@ class JobRunner:
         document: DocumentRecord,
         data: bytes,
         outstanding: list[ray.ObjectRef],
-    ) -> Sequence[SegmentDraft]:
+    ) -> tuple[Sequence[SegmentDraft], int]:
         options, doctype = document.options, document.doctype
+        ocr = (
+            tasks.OcrPlan(self.ocr_pools.actors(options.ocr_backend), self.ocr_config.dpi)
+            if wants_ocr(doctype, options)
+            else None
+        )
         data_ref = ray.put(data)
         retries = self.config.task_retries
         head = self.config.min_pages_per_task
-        total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head)
+        total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head, ocr)
         outstanding.extend([total_ref, head_ref, drafts_ref])
         pages: int = await total_ref
         if pages <= head:  # a short document: the first task did everything
-            drafts: Sequence[SegmentDraft] = await drafts_ref
-            return drafts
+            assembled: tasks.Assembled = await drafts_ref
+            return assembled
         ranges = plan_ranges(pages - head, self._workers(), self.config) if doctype in PAGED_DOCTYPES else []
         range_refs = [
-            _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop)
+            _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop, ocr)
             for start, stop in ranges
         ]
         outstanding.extend(range_refs)
@@ -127,4 +136,5 @@ class JobRunner:
             job = await self.store.report_progress(job, pages_done, pages)
         final = _start(tasks.assemble_segments, retries, options, head_ref, *range_refs)
         outstanding.append(final)
-        return await final
+        result: tasks.Assembled = await final
+        return result

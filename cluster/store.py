@@ -246,7 +246,7 @@ class JobStore:
         )
 
     async def complete(
-        self, job: JobRecord, drafts: Sequence[SegmentDraft], timeit: float
+        self, job: JobRecord, drafts: Sequence[SegmentDraft], timeit: float, pages_without_text: int = 0
     ) -> JobRecord:
         """Store the segments and mark the job COMPLETED and its document PROCESSED, atomically."""
         seconds = round(timeit)
@@ -271,7 +271,8 @@ class JobStore:
 
         return await self._transition(
             job.id, JobStatus.COMPLETED, attempt=job.attempt,
-            fields={"progress": 100, "timeit": seconds}, extra=also,
+            fields={"progress": 100, "timeit": seconds, "pages_without_text": pages_without_text},
+            extra=also,
         )
 
     async def fail(self, job: JobRecord, reason: str, timeit: float | None = None) -> JobRecord:

@@ -1,22 +1,32 @@
 """Bytes and options in, pages or segments out: the entry points the cluster layer calls.
 
-The cluster splits a PDF into page ranges and calls `extract_pages` once per range, then
-`segment_pages` once on all pages in order. `segment_document` does both in one process, for
-the bulk path and for baselines.
+The cluster splits a document into page ranges and calls `extract_pages` once per range, renders
+the pages marked `needs_ocr` with `render_pages` when the job wants OCR, hands the images to OCR
+engines and puts their lines back with `with_ocr`, then calls `segment_pages` once on all pages in
+order. `segment_document` does all of it in one process, for the bulk path and for baselines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from segmentation import pdf_pymupdf, text
+import numpy as np
+
+from segmentation import images, pdf_pymupdf, text
 from segmentation.errors import UnsupportedDocument
 from segmentation.models import DocType, PageContent, ParseOptions, PdfBackend, SegmentDraft
+from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr
 from segmentation.segmenter import segment
 from segmentation.structure import structure
 
 # Formats whose pages can be parsed independently, so a job can fan out over page ranges.
-PAGED_DOCTYPES = frozenset({DocType.PDF})
+PAGED_DOCTYPES = frozenset({DocType.PDF, DocType.TIFF})
+IMAGE_DOCTYPES = frozenset({DocType.PNG, DocType.JPEG, DocType.TIFF})
+SUPPORTED_DOCTYPES = frozenset({DocType.PDF, DocType.TXT, DocType.MD}) | IMAGE_DOCTYPES
+# Scans carry no trustworthy resolution; line heights of image documents are read at this one.
+IMAGE_DPI = 300
+DEFAULT_OCR_DPI = 150
 
 
 def _check_supported(doctype: DocType, options: ParseOptions) -> None:
@@ -25,11 +35,16 @@ def _check_supported(doctype: DocType, options: ParseOptions) -> None:
             f"pdf_parsing_backend '{options.pdf_parsing_backend.value}' is not available yet; "
             "use 'pymupdf'"
         )
-    if doctype not in (DocType.PDF, DocType.TXT, DocType.MD):
+    if doctype not in SUPPORTED_DOCTYPES:
         raise UnsupportedDocument(
             f"{doctype.value} documents are recognised but not supported yet; "
-            "send PDF, plain text or Markdown"
+            "send PDF, images, plain text or Markdown"
         )
+
+
+def wants_ocr(doctype: DocType, options: ParseOptions) -> bool:
+    """Whether pages marked `needs_ocr` are to be OCR'd (always for images, which have no text)."""
+    return options.enable_ocr or options.force_full_page_ocr or doctype in IMAGE_DOCTYPES
 
 
 def count_pages(data: bytes, doctype: DocType, options: ParseOptions) -> int:
@@ -37,6 +52,8 @@ def count_pages(data: bytes, doctype: DocType, options: ParseOptions) -> int:
     _check_supported(doctype, options)
     if doctype == DocType.PDF:
         return pdf_pymupdf.count_pages(data)
+    if doctype in IMAGE_DOCTYPES:
+        return images.count_pages(data)
     return 1
 
 
@@ -46,18 +63,56 @@ def extract_pages(
     """The pages `start` to `stop - 1` (0-based) as blocks; non-paged formats ignore the range."""
     _check_supported(doctype, options)
     if doctype == DocType.PDF:
-        return pdf_pymupdf.extract_pages(data, start, stop)
+        return pdf_pymupdf.extract_pages(data, start, stop, force_ocr=options.force_full_page_ocr)
+    if doctype in IMAGE_DOCTYPES:
+        return images.extract_pages(data, start, stop)
     if doctype == DocType.MD:
         return text.parse_markdown(data)
     return text.parse_text(data)
 
 
+def ocr_dpi(doctype: DocType, render_dpi: int) -> int:
+    """The resolution OCR'd pixels of this document are at."""
+    return IMAGE_DPI if doctype in IMAGE_DOCTYPES else render_dpi
+
+
+def render_pages(data: bytes, doctype: DocType, numbers: Sequence[int], dpi: int) -> list[np.ndarray]:
+    """RGB images of the given 1-based pages, for OCR."""
+    if doctype in IMAGE_DOCTYPES:
+        return images.render_pages(data, numbers)
+    return pdf_pymupdf.render_pages(data, numbers, dpi)
+
+
+def with_ocr(page: PageContent, lines: Sequence[OcrLine], dpi: int) -> PageContent:
+    """The page with its text layer replaced by recognised lines."""
+    return replace(page, blocks=blocks_from_ocr(lines, dpi), needs_ocr=False)
+
+
+def pages_without_text(pages: Sequence[PageContent]) -> int:
+    """Pages that needed OCR and did not get it: the user sees how much OCR would add."""
+    return sum(1 for page in pages if page.needs_ocr)
+
+
 def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[SegmentDraft]:
-    """Segments of the whole document from all its pages, in page order."""
+    """Segments of the whole document from all its pages, in page order.
+
+    A page still marked `needs_ocr` (OCR was not asked for) keeps whatever text layer it has.
+    """
     return segment(structure(pages), options.maxsize)
 
 
-def segment_document(data: bytes, doctype: DocType, options: ParseOptions) -> list[SegmentDraft]:
-    """Parse and segment a document in this process."""
+def segment_document(
+    data: bytes,
+    doctype: DocType,
+    options: ParseOptions,
+    engine: OcrEngine | None = None,
+    dpi: int = DEFAULT_OCR_DPI,
+) -> list[SegmentDraft]:
+    """Parse, OCR (when wanted and an engine is given) and segment a document in this process."""
     pages = extract_pages(data, doctype, options, 0, count_pages(data, doctype, options))
+    if engine is not None and wants_ocr(doctype, options):
+        numbers = [page.number for page in pages if page.needs_ocr]
+        images_by_page = zip(numbers, render_pages(data, doctype, numbers, dpi), strict=True)
+        lines = {number: engine.recognize(image) for number, image in images_by_page}
+        pages = [with_ocr(p, lines[p.number], ocr_dpi(doctype, dpi)) if p.needs_ocr else p for p in pages]
     return segment_pages(pages, options)

@@ -94,10 +94,15 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class PageContent:
-    """The blocks of one page in reading order; `number` is 1-based."""
+    """The blocks of one page in reading order; `number` is 1-based.
+
+    `needs_ocr` marks a page without a usable text layer (no text, mostly unmapped glyphs, or
+    essentially one image); its blocks are empty until OCR fills them.
+    """
 
     number: int
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    needs_ocr: bool = False
 
 
 class BreakStrength(IntEnum):

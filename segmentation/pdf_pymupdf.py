@@ -9,11 +9,12 @@ text's words are aligned onto the structured lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from difflib import SequenceMatcher
 from typing import Any
 
+import numpy as np
 import pymupdf
 
 from segmentation.errors import EncryptedDocument, UnreadableDocument
@@ -90,28 +91,80 @@ def _reconcile(blocks: list[Block], words: list[str]) -> list[Block]:
     return rebuilt
 
 
-def _page_blocks(page: pymupdf.Page) -> tuple[Block, ...]:
+# A page is "essentially one image" when one image covers this much of it and little visible text
+# is set on it (a scan, perhaps with an invisible OCR layer of doubtful quality).
+IMAGE_PAGE_COVERAGE = 0.85
+IMAGE_PAGE_MAX_VISIBLE_CHARS = 200
+# Text that is mostly unmapped glyphs (U+FFFD, private use, control characters) is no text layer.
+MAX_GARBAGE_RATIO = 0.5
+
+
+def _is_garbage(char: str) -> bool:
+    code = ord(char)
+    return char == "\ufffd" or 0xE000 <= code <= 0xF8FF or (code < 32 and not char.isspace())
+
+
+def _image_coverage(page: pymupdf.Page) -> float:
+    area = abs(page.rect) or 1.0
+    best = 0.0
+    for info in page.get_image_info():
+        placed = pymupdf.Rect(info["bbox"]) & page.rect
+        best = max(best, abs(placed) / area)
+    return best
+
+
+def _needs_ocr(page: pymupdf.Page, raw_blocks: list[dict[str, Any]]) -> bool:
+    """True for a page without a usable text layer."""
+    visible = garbage = total = 0
+    for raw in raw_blocks:
+        for line in raw.get("lines", ()):
+            for span in line["spans"]:
+                chars = [c for c in span["text"] if not c.isspace()]
+                total += len(chars)
+                garbage += sum(map(_is_garbage, chars))
+                if span.get("alpha", 255):
+                    visible += len(chars)
+    if total == 0 or garbage > MAX_GARBAGE_RATIO * total:
+        return True
+    return visible < IMAGE_PAGE_MAX_VISIBLE_CHARS and _image_coverage(page) >= IMAGE_PAGE_COVERAGE
+
+
+def _page_content(page: pymupdf.Page, number: int, force_ocr: bool) -> PageContent:
     textpage = page.get_textpage(flags=_TEXT_FLAGS)
+    raw_blocks = [raw for raw in textpage.extractDICT()["blocks"] if raw.get("type", 0) == 0]
     blocks: list[Block] = []
-    for raw in textpage.extractDICT()["blocks"]:
-        if raw.get("type", 0) != 0:
-            continue
+    for raw in raw_blocks:
         lines = tuple(line for line in map(_line, raw["lines"]) if line is not None)
         if lines:
             blocks.append(Block(lines=lines))
     words = textpage.extractText().split()
     if words != [w for block in blocks for line in block.lines for w in line.text.split()]:
         blocks = _reconcile(blocks, words)
-    return tuple(blocks)
+    needs_ocr = force_ocr or _needs_ocr(page, raw_blocks)
+    return PageContent(number=number, blocks=tuple(blocks), needs_ocr=needs_ocr)
 
 
-def extract_pages(data: bytes, start: int, stop: int) -> list[PageContent]:
-    """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based in the result."""
+def extract_pages(data: bytes, start: int, stop: int, force_ocr: bool = False) -> list[PageContent]:
+    """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based in the result.
+
+    Pages without a usable text layer (every page, with `force_ocr`) are marked `needs_ocr`.
+    """
     with open_pdf(data) as document:
         try:
             return [
-                PageContent(number=index + 1, blocks=_page_blocks(document[index]))
+                _page_content(document[index], index + 1, force_ocr)
                 for index in range(start, min(stop, document.page_count))
             ]
         except Exception as exc:
             raise UnreadableDocument(f"a page of the PDF cannot be read: {exc}") from exc
+
+
+def render_pages(data: bytes, numbers: Sequence[int], dpi: int) -> list[np.ndarray]:
+    """RGB images of the given 1-based pages at `dpi`, for OCR."""
+    with open_pdf(data) as document:
+        images = []
+        for number in numbers:
+            pixmap = document[number - 1].get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
+            array = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.width, 3)
+            images.append(array.copy())
+        return images

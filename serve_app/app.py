@@ -31,7 +31,7 @@ class DispatcherDeployment:
     def __init__(self, settings: Settings) -> None:
         store = JobStore.from_url(settings.redis(), settings.key_prefix)
         self.dispatcher = Dispatcher(
-            JobQueue(store.redis, store.keys), JobRunner(store, settings.work), settings.work
+            JobQueue(store.redis, store.keys), JobRunner(store, settings.work, settings.ocr), settings.work
         )
         self.dispatcher.start()
 

@@ -38,6 +38,11 @@ class Job(_Schema):
     callbackurl: str | None
     progress: int = Field(ge=0, le=100)
     error: str | None = Field(default=None, description="Why a FAILED job failed (docseg addition).")
+    pages_without_text: int | None = Field(
+        default=None,
+        description="Pages with no usable text layer that were not OCR'd (docseg addition); "
+        "more than 0 means enable_ocr would add text.",
+    )
 
 
 class JobList(_Schema):

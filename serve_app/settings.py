@@ -12,7 +12,7 @@ import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cluster.config import WorkConfig
+from cluster.config import OcrConfig, WorkConfig
 
 MIN_SECRET_LENGTH = 32
 
@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray instance.")
     auth: AuthConfig = AuthConfig()
     work: WorkConfig = WorkConfig()
+    ocr: OcrConfig = OcrConfig()
     serve: ServeConfig = ServeConfig()
     limits: LimitsConfig = LimitsConfig()
 

@@ -35,6 +35,7 @@ class OcrConfig(BaseModel):
     dpi: int = Field(default=150, ge=50, le=600, description="Resolution pages are rendered at for OCR.")
     easyocr_languages: list[str] = Field(default=["en"], description="EasyOCR language codes.")
     tesseract_languages: list[str] = Field(default=["eng", "ell"], description="Tesseract language names.")
+    tesseract_command: str = Field(default="tesseract", description="The Tesseract program to run.")
     pool_size: int | None = Field(
         default=None, ge=1,
         description="OCR actors per backend; unset: one per GPU share, or half the CPUs without GPUs.",

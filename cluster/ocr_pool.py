@@ -24,16 +24,16 @@ from segmentation.ocr import OcrEngine, OcrLine, create_engine
 class OcrActor:
     """Holds one loaded OCR engine."""
 
-    def __init__(self, backend: OcrBackend, languages: list[str], gpu: bool, torch_threads: int | None) -> None:
-        if torch_threads:
+    def __init__(self, backend: OcrBackend, languages: list[str], gpu: bool, config: OcrConfig) -> None:
+        if config.torch_threads:
             import torch
 
-            torch.set_num_threads(torch_threads)
+            torch.set_num_threads(config.torch_threads)
         self.pages = 0
         self.engine: OcrEngine | None = None
         self.error: SegmentationError | None = None
         try:
-            self.engine = create_engine(backend, languages, gpu)
+            self.engine = create_engine(backend, languages, gpu, config.tesseract_command)
         except SegmentationError as exc:
             # Kept, not raised: every page sent here then fails its job with this message.
             self.error = exc
@@ -78,7 +78,7 @@ class OcrPools:
         use_gpu = "num_gpus" in options
         return [
             OcrActor.options(**options).remote(  # type: ignore[attr-defined]
-                backend, languages, use_gpu, self.config.torch_threads
+                backend, languages, use_gpu, self.config
             )
             for _ in range(size)
         ]

@@ -100,12 +100,12 @@ class EasyOcrEngine:
 class TesseractEngine:
     """Tesseract through its command line (Debian's `tesseract-ocr`), words grouped into its lines."""
 
-    def __init__(self, languages: str = "eng") -> None:
-        binary = shutil.which("tesseract")
+    def __init__(self, languages: str = "eng", command: str = "tesseract") -> None:
+        binary = shutil.which(command)
         if binary is None:
             raise OcrUnavailable(
-                "Tesseract is not installed: apt-get install tesseract-ocr tesseract-ocr-eng "
-                "tesseract-ocr-ell (or choose ocr_backend easyocr)"
+                f"Tesseract is not installed ('{command}' was not found): apt-get install tesseract-ocr "
+                "tesseract-ocr-eng tesseract-ocr-ell, or choose ocr_backend easyocr"
             )
         self.binary = binary
         self.languages = languages
@@ -134,10 +134,12 @@ class TesseractEngine:
         return [_join(parts) for parts in words.values()]
 
 
-def create_engine(backend: OcrBackend | None, languages: Sequence[str], gpu: bool = False) -> OcrEngine:
+def create_engine(
+    backend: OcrBackend | None, languages: Sequence[str], gpu: bool = False, tesseract_command: str = "tesseract"
+) -> OcrEngine:
     """The engine for a job's `ocr_backend` (None: EasyOCR)."""
     if backend == OcrBackend.TESSERACT:
-        return TesseractEngine("+".join(languages))
+        return TesseractEngine("+".join(languages), tesseract_command)
     return EasyOcrEngine(languages, gpu)
 
 

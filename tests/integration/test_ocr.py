@@ -61,7 +61,7 @@ def test_mixed_pdf_ocrs_only_the_image_pages(key_prefix):
     name = "paperless_multi-page-mixed.pdf"  # pages 1-3 scanned, 4-6 with a text layer
 
     async def scenario(store: JobStore, runner: JobRunner) -> None:
-        done, bodies, segments = await run_job(store, name, DocType.PDF, maxsize=2000, enable_ocr=True)
+        done, bodies, _ = await run_job(store, name, DocType.PDF, maxsize=2000, enable_ocr=True)
         assert done.status == JobStatus.COMPLETED, done.error
         assert done.pages_without_text == 0
         text = "\n".join(bodies)

@@ -24,6 +24,9 @@ class WorkConfig(BaseModel):
     lease_seconds: float = Field(
         default=60.0, gt=0, description="An unacknowledged queue entry older than this is claimed again."
     )
+    image_min_pixels: int = Field(
+        default=10_000, ge=1, description="Embedded images with fewer pixels are not extracted (process_images)."
+    )
     poll_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait on the queue before the dispatcher looks around."
     )

@@ -3,7 +3,8 @@
 ClusterError
 ├── JobNotFound          no such job (or not the caller's)
 ├── DocumentNotFound     no such document (or not the caller's)
-│   └── SegmentNotFound  the document has no segment with that id
+│   ├── SegmentNotFound  the document has no segment with that id
+│   └── ImageNotFound    the document has no extracted image with that id
 ├── InvalidTransition    the job's status does not allow the requested move (e.g. cancel a finished job)
 └── StaleAttempt         a runner that lost its lease tried to write (it must stop quietly)
 """
@@ -23,6 +24,10 @@ class DocumentNotFound(ClusterError):
 
 class SegmentNotFound(DocumentNotFound):
     """The document exists but has no segment with that id."""
+
+
+class ImageNotFound(DocumentNotFound):
+    """The document exists but has no extracted image with that id."""
 
 
 class InvalidTransition(ClusterError):

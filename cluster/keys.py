@@ -30,6 +30,14 @@ class Keys:
         """Hash: segment id -> segment JSON."""
         return f"{self.prefix}:segments:{document_id}"
 
+    def images(self, document_id: str) -> str:
+        """Hash: image id -> JSON of its content type, page and size (process_images)."""
+        return f"{self.prefix}:images:{document_id}"
+
+    def image_data(self, document_id: str) -> str:
+        """Hash: image id -> the image's bytes."""
+        return f"{self.prefix}:image-data:{document_id}"
+
     def jobs_index(self, tenant: str | None = None) -> str:
         """Sorted set of job ids by creation time: one per tenant, and one of all jobs (None)."""
         return f"{self.prefix}:jobs:{tenant}" if tenant else f"{self.prefix}:jobs"

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import ray
@@ -24,8 +23,9 @@ from cluster.errors import ClusterError
 from cluster.ocr_pool import OcrPools
 from cluster.records import DocumentRecord, JobRecord
 from cluster.store import JobStore
-from segmentation import PAGED_DOCTYPES, SegmentationError, SegmentDraft
+from segmentation import PAGED_DOCTYPES, SegmentationError
 from segmentation.document import wants_ocr
+from segmentation.models import ImageExtraction, ProcessedDocument
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ class JobRunner:
             if data is None:
                 await self.store.fail(job, "the uploaded bytes were lost before processing")
                 return
-            drafts, without_text = await self._process(job, document, data, outstanding)
-            await self.store.complete(job, drafts, time.monotonic() - started, without_text)
+            result = await self._process(job, document, data, outstanding)
+            await self.store.complete(job, result, time.monotonic() - started)
             finished = True
         except ClusterError as exc:
             log.info("job %s stopped: %s", job_id, exc)
@@ -101,25 +101,27 @@ class JobRunner:
         document: DocumentRecord,
         data: bytes,
         outstanding: list[ray.ObjectRef],
-    ) -> tuple[Sequence[SegmentDraft], int]:
+    ) -> ProcessedDocument:
         options, doctype = document.options, document.doctype
-        ocr = (
-            tasks.OcrPlan(self.ocr_pools.actors(options.ocr_backend), self.ocr_config.dpi)
-            if wants_ocr(doctype, options)
-            else None
+        plan = tasks.PagePlan(
+            ocr_actors=self.ocr_pools.actors(options.ocr_backend) if wants_ocr(doctype, options) else None,
+            dpi=self.ocr_config.dpi,
+            images=ImageExtraction(
+                link_prefix=f"/documents/{document.id}/images/", min_pixels=self.config.image_min_pixels
+            ),
         )
         data_ref = ray.put(data)
         retries = self.config.task_retries
         head = self.config.min_pages_per_task
-        total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head, ocr)
+        total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head, plan)
         outstanding.extend([total_ref, head_ref, drafts_ref])
         pages: int = await total_ref
         if pages <= head:  # a short document: the first task did everything
-            assembled: tasks.Assembled = await drafts_ref
+            assembled: ProcessedDocument = await drafts_ref
             return assembled
         ranges = plan_ranges(pages - head, self._workers(), self.config) if doctype in PAGED_DOCTYPES else []
         range_refs = [
-            _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop, ocr)
+            _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop, plan)
             for start, stop in ranges
         ]
         outstanding.extend(range_refs)
@@ -136,5 +138,5 @@ class JobRunner:
             job = await self.store.report_progress(job, pages_done, pages)
         final = _start(tasks.assemble_segments, retries, options, head_ref, *range_refs)
         outstanding.append(final)
-        result: tasks.Assembled = await final
+        result: ProcessedDocument = await final
         return result

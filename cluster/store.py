@@ -7,19 +7,28 @@ and a runner that lost its lease cannot overwrite the one that replaced it.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, SegmentNotFound, StaleAttempt
+from cluster.errors import (
+    DocumentNotFound,
+    ImageNotFound,
+    InvalidTransition,
+    JobNotFound,
+    SegmentNotFound,
+    StaleAttempt,
+)
 from cluster.keys import Keys
 from cluster.records import DocumentRecord, JobRecord, SegmentRecord, utcnow
 from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus
-from segmentation import DocType, ParseOptions, SegmentDraft
+from segmentation import DocType, ParseOptions
+from segmentation.models import ProcessedDocument
 
 _SEGMENT_NAMESPACE = uuid.UUID("6f1d7a52-3f0c-4d8e-9a57-2b8f0c7e4d11")
 
@@ -138,6 +147,19 @@ class JobStore:
             raise SegmentNotFound(f"{document_id}/{segment_id}")
         return SegmentRecord.model_validate_json(raw)
 
+    async def image(
+        self, document_id: str, image_id: str, tenant: str | None = None
+    ) -> tuple[bytes, str]:
+        """An extracted image's bytes and content type."""
+        await self.document(document_id, tenant)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self.keys.image_data(document_id), image_id)
+            pipe.hget(self.keys.images(document_id), image_id)
+            data, meta = await pipe.execute()
+        if data is None or meta is None:
+            raise ImageNotFound(f"{document_id}/{image_id}")
+        return bytes(data), str(json.loads(meta)["content_type"])
+
     async def upload(self, document_id: str) -> bytes | None:
         data = await self.redis.get(self.keys.upload(document_id))
         return bytes(data) if data is not None else None
@@ -218,6 +240,8 @@ class JobStore:
                 self.keys.document(job.documentid),
                 self.keys.upload(job.documentid),
                 self.keys.segments(job.documentid),
+                self.keys.images(job.documentid),
+                self.keys.image_data(job.documentid),
             )
             for index in (self.keys.jobs_index(job.tenant), self.keys.jobs_index()):
                 pipe.zrem(index, job.id)
@@ -245,10 +269,8 @@ class JobStore:
             fields={"progress": progress, "pages_done": pages_done, "pages_total": pages_total},
         )
 
-    async def complete(
-        self, job: JobRecord, drafts: Sequence[SegmentDraft], timeit: float, pages_without_text: int = 0
-    ) -> JobRecord:
-        """Store the segments and mark the job COMPLETED and its document PROCESSED, atomically."""
+    async def complete(self, job: JobRecord, result: ProcessedDocument, timeit: float) -> JobRecord:
+        """Store segments and images, mark the job COMPLETED and its document PROCESSED, atomically."""
         seconds = round(timeit)
         now = utcnow()
         records = {
@@ -257,7 +279,13 @@ class JobStore:
                 body=d.body, pagenr=d.pagenr, group=d.group, title=d.title, tags=[],
                 created=now, updated=now, timeit=seconds, ordinal=d.ordinal,
             ).model_dump_json()
-            for d in drafts
+            for d in result.segments
+        }
+        images = {image.id: image.data for image in result.images}
+        image_meta = {
+            image.id: json.dumps({"content_type": image.content_type, "page": image.page,
+                                  "width": image.width, "height": image.height})
+            for image in result.images
         }
 
         def also(pipe: Pipeline, done: JobRecord) -> None:
@@ -268,10 +296,14 @@ class JobStore:
             pipe.hset(self.keys.document(done.documentid), mapping={
                 "status": DocumentStatus.PROCESSED.value, "updated": done.updated.isoformat()})
             pipe.delete(self.keys.upload(done.documentid))
+            pipe.delete(self.keys.images(done.documentid), self.keys.image_data(done.documentid))
+            if images:
+                pipe.hset(self.keys.image_data(done.documentid), mapping=images)
+                pipe.hset(self.keys.images(done.documentid), mapping=image_meta)
 
         return await self._transition(
             job.id, JobStatus.COMPLETED, attempt=job.attempt,
-            fields={"progress": 100, "timeit": seconds, "pages_without_text": pages_without_text},
+            fields={"progress": 100, "timeit": seconds, "pages_without_text": result.pages_without_text},
             extra=also,
         )
 

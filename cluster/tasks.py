@@ -13,58 +13,75 @@ from typing import Any
 import ray
 
 from cluster.ocr_pool import recognize_pages
-from segmentation import DocType, PageContent, ParseOptions, SegmentDraft, document
-
-Assembled = tuple[list[SegmentDraft], int]  # the segments, and how many pages had no usable text
+from segmentation import DocType, PageContent, ParseOptions, document
+from segmentation.models import ImageExtraction, ProcessedDocument
 
 
 @dataclass(frozen=True, slots=True)
-class OcrPlan:
-    """Where a job's pages go for OCR, and at what resolution they are rendered."""
+class PagePlan:
+    """How a job's page tasks treat its pages beyond the client's options."""
 
-    actors: list[Any]
+    ocr_actors: list[Any] | None  # where pages go for OCR; None when the job wants no OCR
     dpi: int
+    images: ImageExtraction
 
 
 def _pages(
-    data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, ocr: OcrPlan | None
+    data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, plan: PagePlan
 ) -> list[PageContent]:
-    pages = document.extract_pages(data, doctype, options, start, stop)
-    numbers = [page.number for page in pages if page.needs_ocr]
-    if ocr is None or not numbers:
+    pages = document.extract_pages(data, doctype, options, start, stop, plan.images)
+    if plan.ocr_actors is None:
         return pages
-    images = document.render_pages(data, doctype, numbers, ocr.dpi)
-    lines = dict(zip(numbers, recognize_pages(ocr.actors, images), strict=True))
-    dpi = document.ocr_dpi(doctype, ocr.dpi)
-    return [document.with_ocr(page, lines[page.number], dpi) if page.number in lines else page for page in pages]
+    return _ocr_images(_ocr_pages(data, doctype, pages, plan.ocr_actors, plan.dpi), plan.ocr_actors)
 
 
-def _assemble(pages: list[PageContent], options: ParseOptions) -> Assembled:
-    return document.segment_pages(pages, options), document.pages_without_text(pages)
+def _ocr_pages(
+    data: bytes, doctype: DocType, pages: list[PageContent], actors: list[Any], dpi: int
+) -> list[PageContent]:
+    """Pages without a usable text layer, rendered and recognised on the pool."""
+    numbers = [page.number for page in pages if page.needs_ocr]
+    if not numbers:
+        return pages
+    lines = dict(zip(numbers, recognize_pages(actors, document.render_pages(data, doctype, numbers, dpi)), strict=True))
+    line_dpi = document.ocr_dpi(doctype, dpi)
+    return [document.with_ocr(page, lines[page.number], line_dpi) if page.number in lines else page for page in pages]
+
+
+def _ocr_images(pages: list[PageContent], actors: list[Any]) -> list[PageContent]:
+    """Text inside extracted images, recognised on the pool and added under each image's link."""
+    per_page = [document.image_arrays(page) for page in pages]
+    arrays = [array for page_arrays in per_page for _, array in page_arrays]
+    if not arrays:
+        return pages
+    recognised = iter(recognize_pages(actors, arrays))
+    return [
+        document.with_image_text(page, {image_id: next(recognised) for image_id, _ in page_arrays}, document.IMAGE_DPI)
+        for page, page_arrays in zip(pages, per_page, strict=True)
+    ]
 
 
 @ray.remote(num_cpus=1, num_returns=3)
 def extract_head(
-    data: bytes, doctype: DocType, options: ParseOptions, head: int, ocr: OcrPlan | None
-) -> tuple[int, list[PageContent], Assembled | None]:
+    data: bytes, doctype: DocType, options: ParseOptions, head: int, plan: PagePlan
+) -> tuple[int, list[PageContent], ProcessedDocument | None]:
     """Page count, the first `head` pages, and, when that is the whole document, its segments.
 
     Three separate returns, so the runner fetches only the count (and the segments of a short
     document, which then needs no other task) while the pages stay in the object store.
     """
     total = document.count_pages(data, doctype, options)
-    pages = _pages(data, doctype, options, 0, min(head, total), ocr)
-    return total, pages, _assemble(pages, options) if total <= head else None
+    pages = _pages(data, doctype, options, 0, min(head, total), plan)
+    return total, pages, document.assemble(pages, options) if total <= head else None
 
 
 @ray.remote(num_cpus=1)
 def extract_range(
-    data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, ocr: OcrPlan | None
+    data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, plan: PagePlan
 ) -> list[PageContent]:
-    return _pages(data, doctype, options, start, stop, ocr)
+    return _pages(data, doctype, options, start, stop, plan)
 
 
 @ray.remote(num_cpus=1)
-def assemble_segments(options: ParseOptions, *page_ranges: list[PageContent]) -> Assembled:
+def assemble_segments(options: ParseOptions, *page_ranges: list[PageContent]) -> ProcessedDocument:
     """Segments of the whole document from its page ranges, given in page order."""
-    return _assemble([page for pages in page_ranges for page in pages], options)
+    return document.assemble([page for pages in page_ranges for page in pages], options)

@@ -8,15 +8,25 @@ order. `segment_document` does all of it in one process, for the bulk path and f
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from segmentation import images, pdf_pymupdf, text
 from segmentation.errors import UnsupportedDocument
-from segmentation.models import DocType, PageContent, ParseOptions, PdfBackend, SegmentDraft
-from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr
+from segmentation.models import (
+    DocType,
+    ImageExtraction,
+    PageContent,
+    ParseOptions,
+    PdfBackend,
+    ProcessedDocument,
+    SegmentDraft,
+)
+from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr, to_rgb_array
 from segmentation.segmenter import segment
 from segmentation.structure import structure
 
@@ -58,12 +68,21 @@ def count_pages(data: bytes, doctype: DocType, options: ParseOptions) -> int:
 
 
 def extract_pages(
-    data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int
+    data: bytes,
+    doctype: DocType,
+    options: ParseOptions,
+    start: int,
+    stop: int,
+    image_extraction: ImageExtraction | None = None,
 ) -> list[PageContent]:
-    """The pages `start` to `stop - 1` (0-based) as blocks; non-paged formats ignore the range."""
+    """The pages `start` to `stop - 1` (0-based) as blocks; non-paged formats ignore the range.
+
+    With `process_images`, embedded images are extracted as `image_extraction` says.
+    """
     _check_supported(doctype, options)
     if doctype == DocType.PDF:
-        return pdf_pymupdf.extract_pages(data, start, stop, force_ocr=options.force_full_page_ocr)
+        extraction = (image_extraction or ImageExtraction()) if options.process_images else None
+        return pdf_pymupdf.extract_pages(data, start, stop, options.force_full_page_ocr, extraction)
     if doctype in IMAGE_DOCTYPES:
         return images.extract_pages(data, start, stop)
     if doctype == DocType.MD:
@@ -88,6 +107,30 @@ def with_ocr(page: PageContent, lines: Sequence[OcrLine], dpi: int) -> PageConte
     return replace(page, blocks=blocks_from_ocr(lines, dpi), needs_ocr=False)
 
 
+def image_arrays(page: PageContent) -> list[tuple[str, np.ndarray]]:
+    """The page's extracted images as RGB arrays, for OCR of the text inside them."""
+    arrays = []
+    for image in page.images:
+        try:
+            with Image.open(io.BytesIO(image.data)) as opened:
+                arrays.append((image.id, to_rgb_array(opened)))
+        except (UnidentifiedImageError, OSError):
+            continue  # a format PIL cannot decode: the image is kept, its text is not read
+    return arrays
+
+
+def with_image_text(page: PageContent, texts: dict[str, Sequence[OcrLine]], dpi: int) -> PageContent:
+    """The page with each image's recognised lines added to the block that links it."""
+    blocks = []
+    for block in page.blocks:
+        lines = texts.get(block.image_id or "")
+        if lines:
+            recognised = tuple(line for b in blocks_from_ocr(lines, dpi) for line in b.lines)
+            block = replace(block, lines=block.lines + recognised)
+        blocks.append(block)
+    return replace(page, blocks=tuple(blocks))
+
+
 def pages_without_text(pages: Sequence[PageContent]) -> int:
     """Pages that needed OCR and did not get it: the user sees how much OCR would add."""
     return sum(1 for page in pages if page.needs_ocr)
@@ -99,6 +142,15 @@ def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[S
     A page still marked `needs_ocr` (OCR was not asked for) keeps whatever text layer it has.
     """
     return segment(structure(pages), options.maxsize)
+
+
+def assemble(pages: Sequence[PageContent], options: ParseOptions) -> ProcessedDocument:
+    """The document's segments, with what the pages say about OCR and their images."""
+    return ProcessedDocument(
+        segments=segment_pages(pages, options),
+        pages_without_text=pages_without_text(pages),
+        images=[image for page in pages for image in page.images],
+    )
 
 
 def segment_document(
@@ -115,4 +167,8 @@ def segment_document(
         images_by_page = zip(numbers, render_pages(data, doctype, numbers, dpi), strict=True)
         lines = {number: engine.recognize(image) for number, image in images_by_page}
         pages = [with_ocr(p, lines[p.number], ocr_dpi(doctype, dpi)) if p.needs_ocr else p for p in pages]
+        pages = [
+            with_image_text(p, {i: engine.recognize(a) for i, a in image_arrays(p)}, IMAGE_DPI) if p.images else p
+            for p in pages
+        ]
     return segment_pages(pages, options)

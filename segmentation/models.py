@@ -68,6 +68,14 @@ class ParseOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageExtraction:
+    """How `process_images` extracts embedded images and links them from the text."""
+
+    link_prefix: str = "images/"  # the link of image X is link_prefix + X
+    min_pixels: int = 10_000  # smaller images (icons, rules, bullets) are left out
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of text as the parser saw it; `size` is 0 when the format has no font sizes."""
 
@@ -86,6 +94,7 @@ class Block:
 
     lines: tuple[Line, ...]
     heading_level: int | None = None
+    image_id: str | None = None  # the block shows this embedded image (its link, then any OCR'd text)
 
     @property
     def text(self) -> str:
@@ -97,12 +106,26 @@ class PageContent:
     """The blocks of one page in reading order; `number` is 1-based.
 
     `needs_ocr` marks a page without a usable text layer (no text, mostly unmapped glyphs, or
-    essentially one image); its blocks are empty until OCR fills them.
+    essentially one image); its blocks are replaced when OCR runs. `images` are the embedded
+    images extracted with `process_images`.
     """
 
     number: int
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     needs_ocr: bool = False
+    images: tuple[PageImage, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """An embedded image, as stored bytes; `id` is unique within the document."""
+
+    id: str
+    page: int
+    data: bytes
+    content_type: str
+    width: int
+    height: int
 
 
 class BreakStrength(IntEnum):
@@ -144,3 +167,12 @@ class SegmentDraft:
     pagenr: int
     title: str | None
     group: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedDocument:
+    """Everything a document's processing produced."""
+
+    segments: list[SegmentDraft]
+    pages_without_text: int  # pages with no usable text layer that were not OCR'd
+    images: list[PageImage]  # embedded images extracted with process_images

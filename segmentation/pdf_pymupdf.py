@@ -18,7 +18,7 @@ import numpy as np
 import pymupdf
 
 from segmentation.errors import EncryptedDocument, UnreadableDocument
-from segmentation.models import Block, Line, PageContent
+from segmentation.models import Block, ImageExtraction, Line, PageContent, PageImage
 
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT
 _BOLD_FLAG = 16  # bit 4 of a span's flags
@@ -129,30 +129,75 @@ def _needs_ocr(page: pymupdf.Page, raw_blocks: list[dict[str, Any]]) -> bool:
     return visible < IMAGE_PAGE_MAX_VISIBLE_CHARS and _image_coverage(page) >= IMAGE_PAGE_COVERAGE
 
 
-def _page_content(page: pymupdf.Page, number: int, force_ocr: bool) -> PageContent:
+def _images(page: pymupdf.Page, number: int, extraction: ImageExtraction) -> list[tuple[float, PageImage]]:
+    """Embedded images worth keeping, with the top of the place each is shown, in page order."""
+    found: dict[int, tuple[float, PageImage]] = {}
+    for info in page.get_image_info(xrefs=True):
+        xref = info.get("xref", 0)
+        if xref <= 0 or xref in found or info["width"] * info["height"] < extraction.min_pixels:
+            continue
+        extracted = page.parent.extract_image(xref)
+        if not extracted or not extracted.get("image"):
+            continue
+        image = PageImage(
+            id=f"p{number}-x{xref}", page=number, data=extracted["image"],
+            content_type=f"image/{'jpeg' if extracted['ext'] in ('jpg', 'jpeg') else extracted['ext']}",
+            width=int(extracted["width"]), height=int(extracted["height"]),
+        )
+        found[xref] = (float(info["bbox"][1]), image)
+    return sorted(found.values(), key=lambda item: item[0])
+
+
+def _with_image_blocks(
+    blocks: list[Block], tops: list[float], images: list[tuple[float, PageImage]], extraction: ImageExtraction
+) -> list[Block]:
+    """Image link blocks placed among the text blocks by vertical position."""
+    placed = list(zip(tops, blocks, strict=True))
+    for top, image in images:
+        link = Block(lines=(Line(text=f"![image]({extraction.link_prefix}{image.id})"),), image_id=image.id)
+        index = next((i for i, (block_top, _) in enumerate(placed) if block_top > top), len(placed))
+        placed.insert(index, (top, link))
+    return [block for _, block in placed]
+
+
+def _page_content(
+    page: pymupdf.Page, number: int, force_ocr: bool, extraction: ImageExtraction | None
+) -> PageContent:
     textpage = page.get_textpage(flags=_TEXT_FLAGS)
     raw_blocks = [raw for raw in textpage.extractDICT()["blocks"] if raw.get("type", 0) == 0]
     blocks: list[Block] = []
+    tops: list[float] = []
     for raw in raw_blocks:
         lines = tuple(line for line in map(_line, raw["lines"]) if line is not None)
         if lines:
             blocks.append(Block(lines=lines))
+            tops.append(float(raw["bbox"][1]))
     words = textpage.extractText().split()
     if words != [w for block in blocks for line in block.lines for w in line.text.split()]:
         blocks = _reconcile(blocks, words)
+        tops = [0.0] * len(blocks)  # realigned lines lost their exact places; images go last
     needs_ocr = force_ocr or _needs_ocr(page, raw_blocks)
-    return PageContent(number=number, blocks=tuple(blocks), needs_ocr=needs_ocr)
+    images = _images(page, number, extraction) if extraction and not needs_ocr else []
+    if images and extraction:
+        blocks = _with_image_blocks(blocks, tops, images, extraction)
+    return PageContent(
+        number=number, blocks=tuple(blocks), needs_ocr=needs_ocr, images=tuple(image for _, image in images)
+    )
 
 
-def extract_pages(data: bytes, start: int, stop: int, force_ocr: bool = False) -> list[PageContent]:
+def extract_pages(
+    data: bytes, start: int, stop: int, force_ocr: bool = False, images: ImageExtraction | None = None
+) -> list[PageContent]:
     """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based in the result.
 
     Pages without a usable text layer (every page, with `force_ocr`) are marked `needs_ocr`.
+    With `images`, embedded images are extracted and linked from a block where they appear (a
+    page that is one scanned image is OCR'd or left as it is, not extracted).
     """
     with open_pdf(data) as document:
         try:
             return [
-                _page_content(document[index], index + 1, force_ocr)
+                _page_content(document[index], index + 1, force_ocr, images)
                 for index in range(start, min(stop, document.page_count))
             ]
         except Exception as exc:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, SegmentNotFound
+from cluster.errors import DocumentNotFound, ImageNotFound, InvalidTransition, JobNotFound, SegmentNotFound
 from serve_app.auth import AuthError
 
 RETRY_AFTER_SECONDS = 5
@@ -29,6 +29,7 @@ def install_error_handlers(api: FastAPI) -> None:
         kind = (
             "job" if isinstance(exc, JobNotFound)
             else "segment" if isinstance(exc, SegmentNotFound)
+            else "image" if isinstance(exc, ImageNotFound)
             else "document"
         )
         return _detail(404, f"{kind} not found")

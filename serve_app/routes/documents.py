@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from serve_app.deps import Caller, Store
 from serve_app.schemas import Document, DocumentList, Segment, SegmentList
@@ -39,3 +39,14 @@ async def get_segment(documentid: str, segmentid: str, caller: Caller, store: St
     """One segment, as a one-item list (the contract's shape)."""
     segment = await store.segment(documentid, segmentid, caller.scope)
     return SegmentList(segments=[Segment.model_validate(segment)])
+
+
+@router.get(
+    "/documents/{documentid}/images/{imageid}",
+    responses={200: {"content": {"image/*": {}}, "description": "The image's bytes"}, **_NOT_FOUND},
+    response_class=Response,
+)
+async def get_image(documentid: str, imageid: str, caller: Caller, store: Store) -> Response:
+    """An embedded image extracted with `process_images`, as linked from the segments (docseg addition)."""
+    data, content_type = await store.image(documentid, imageid, caller.scope)
+    return Response(content=data, media_type=content_type)

@@ -11,6 +11,7 @@ from cluster.queue import JobQueue
 from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus, sources_of
 from cluster.store import JobStore
 from segmentation import DocType, ParseOptions, SegmentDraft
+from segmentation.models import PageImage, ProcessedDocument
 from tests.integration.conftest import run_with_store
 
 
@@ -19,6 +20,11 @@ async def submit(store: JobStore, tenant: str = "acme", data: bytes = b"hello wo
         tenant=tenant, ip="10.0.0.1", filename="a.txt", data=data, doctype=DocType.TXT,
         options=ParseOptions(maxsize=300), callbackurl=None,
     )
+
+
+def result(drafts: list[SegmentDraft], with_image: bool = False) -> ProcessedDocument:
+    images = [PageImage("p1-x5", 1, b"\x89PNG...", "image/png", 10, 10)] if with_image else []
+    return ProcessedDocument(segments=drafts, pages_without_text=0, images=images)
 
 
 def test_terminal_statuses_have_no_way_out():
@@ -71,9 +77,9 @@ def test_runner_lifecycle_and_fencing(key_prefix):
         with pytest.raises(StaleAttempt):
             await store.report_progress(first, 2, 4)
         with pytest.raises(StaleAttempt):
-            await store.complete(first, [], 1.0)
+            await store.complete(first, result([]), 1.0)
         drafts = [SegmentDraft(ordinal=i, body=f"body {i}", pagenr=1, title=None, group=None) for i in range(3)]
-        done = await store.complete(second, drafts, 2.4)
+        done = await store.complete(second, result(drafts), 2.4)
         assert (done.status, done.progress, done.timeit) == (JobStatus.COMPLETED, 100, 2)
         assert done.completed is not None
         segments = await store.segments(document.id)
@@ -106,7 +112,7 @@ def test_cancelled_job_refuses_runner_writes(key_prefix):
         cancelled = await store.cancel(job.id, "acme")
         assert cancelled.status == JobStatus.CANCELED and cancelled.completed is not None
         with pytest.raises(InvalidTransition):
-            await store.complete(claimed, [], 1.0)
+            await store.complete(claimed, result([]), 1.0)
         with pytest.raises(InvalidTransition):
             await store.report_progress(claimed, 1, 2)
         assert (await store.document(document.id)).status == DocumentStatus.CANCELED
@@ -132,7 +138,8 @@ def test_delete_leaves_no_key_behind(key_prefix):
     async def scenario(store: JobStore) -> None:
         job, document = await submit(store)
         claimed = await store.claim(job.id)
-        await store.complete(claimed, [SegmentDraft(0, "x", 1, None, None)], 0.1)
+        await store.complete(claimed, result([SegmentDraft(0, "x", 1, None, None)], with_image=True), 0.1)
+        assert await store.image(document.id, "p1-x5", "acme") == (b"\x89PNG...", "image/png")
         running, _ = await submit(store)
         await store.claim(running.id)
         for job_id in (job.id, running.id):

@@ -8,10 +8,18 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
+# System programs: Redis for the embedded default, Tesseract (English and Greek) for ocr_backend=tesseract.
+SYSTEM_PACKAGES := redis-server tesseract-ocr tesseract-ocr-eng tesseract-ocr-ell
+
 $(STAMP): pyproject.toml
-	@command -v redis-server >/dev/null || (command -v apt-get >/dev/null && \
-		(apt-get update -qq && apt-get install -y -qq redis-server) || \
-		echo "note: install redis-server, or set REDIS_URL to a running Redis")
+	@if ! command -v redis-server >/dev/null || ! command -v tesseract >/dev/null || \
+		! tesseract --list-langs 2>/dev/null | grep -q '^ell$$'; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+		else \
+			echo "note: install $(SYSTEM_PACKAGES) (or set REDIS_URL; Tesseract is only for ocr_backend=tesseract)"; \
+		fi; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"
@@ -26,7 +34,8 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python -m benchmarks.throughput
+	$(BIN)/python -m benchmarks.ocr
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

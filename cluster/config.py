@@ -50,3 +50,6 @@ class OcrConfig(BaseModel):
         "releases its CPU while it waits, and the actor works in that share.",
     )
     torch_threads: int | None = Field(default=None, ge=1, description="Torch threads per EasyOCR actor.")
+    easyocr_batch_size: int = Field(
+        default=1, ge=1, description="Text boxes EasyOCR recognises at once (larger helps on GPUs)."
+    )

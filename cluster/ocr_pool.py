@@ -33,7 +33,9 @@ class OcrActor:
         self.engine: OcrEngine | None = None
         self.error: SegmentationError | None = None
         try:
-            self.engine = create_engine(backend, languages, gpu, config.tesseract_command)
+            self.engine = create_engine(
+                backend, languages, gpu, config.tesseract_command, config.easyocr_batch_size
+            )
         except SegmentationError as exc:
             # Kept, not raised: every page sent here then fails its job with this message.
             self.error = exc

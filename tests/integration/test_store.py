@@ -78,6 +78,9 @@ def test_runner_lifecycle_and_fencing(key_prefix):
             await store.report_progress(first, 2, 4)
         with pytest.raises(StaleAttempt):
             await store.complete(first, result([]), 1.0)
+        with pytest.raises(StaleAttempt):
+            await store.check_owner(first)
+        await store.check_owner(second)
         drafts = [SegmentDraft(ordinal=i, body=f"body {i}", pagenr=1, title=None, group=None) for i in range(3)]
         done = await store.complete(second, result(drafts), 2.4)
         assert (done.status, done.progress, done.timeit) == (JobStatus.COMPLETED, 100, 2)
@@ -115,6 +118,8 @@ def test_cancelled_job_refuses_runner_writes(key_prefix):
             await store.complete(claimed, result([]), 1.0)
         with pytest.raises(InvalidTransition):
             await store.report_progress(claimed, 1, 2)
+        with pytest.raises(InvalidTransition):
+            await store.check_owner(claimed)
         assert (await store.document(document.id)).status == DocumentStatus.CANCELED
         with pytest.raises(InvalidTransition):
             await store.claim(job.id)

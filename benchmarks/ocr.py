@@ -4,7 +4,8 @@ Character error rate (whitespace-normalised Levenshtein / reference length) is m
 HTTP API with `enable_ocr` for EasyOCR and Tesseract on the same corpus pages with ground truth.
 Speed: the same scanned pages submitted at once through the service's OCR path (page tasks and
 the OCR actor pool), against one process looping EasyOCR's `readtext` over the same page images at
-the same DPI, model load excluded, measured in the same run.
+the same DPI, model load and rendering excluded; rounds interleaved in the same run, with the
+service up during the loop so that both share the machine alike.
 
     python -m benchmarks.ocr [--dpi 150] [--pool-size N] [--torch-threads N]
 """
@@ -12,6 +13,7 @@ the same DPI, model load excluded, measured in the same run.
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -80,6 +82,7 @@ def main() -> None:
     parser.add_argument("--pool-size", type=int)
     parser.add_argument("--torch-threads", type=int)
     parser.add_argument("--speed-only", action="store_true", help="skip the CER table")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
     env = {"DOCSEG_OCR__DPI": str(args.dpi)}
@@ -104,20 +107,26 @@ def main() -> None:
                 print(f"{name:36} {rates[0]:8.3f} {rates[1]:10.3f}")
 
             images = page_images(args.dpi)
-            started = time.perf_counter()
-            wait_all(client, {submit(client, CORPUS / name, enable_ocr="true") for name in SPEED_SET})
-            service_seconds = time.perf_counter() - started
+            engine = EasyOcrEngine()
+            engine.recognize(images[0])  # warm up, as the service's actors are
+            loop_times, service_times = [], []
+            for _ in range(args.rounds):
+                # Interleaved, with the service up (idle) during the loop, so both see the same machine.
+                started = time.perf_counter()
+                for image in images:
+                    engine.recognize(image)
+                loop_times.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                wait_all(client, {submit(client, CORPUS / name, enable_ocr="true") for name in SPEED_SET})
+                service_times.append(time.perf_counter() - started)
+                print(f"round: loop {len(images) / loop_times[-1]:.3f} pages/s, "
+                      f"service {len(images) / service_times[-1]:.3f} pages/s", flush=True)
     finally:
         service.stop()
 
-    engine = EasyOcrEngine()
-    engine.recognize(images[0])  # warm up, as the service's actors are
-    started = time.perf_counter()
-    for image in images:
-        engine.recognize(image)
-    loop_seconds = time.perf_counter() - started
     pages = len(images)
-    print(f"\nspeed over {pages} scanned pages at {args.dpi} dpi")
+    loop_seconds, service_seconds = statistics.median(loop_times), statistics.median(service_times)
+    print(f"\nspeed over {pages} scanned pages at {args.dpi} dpi, median of {args.rounds} rounds")
     print(f"plain EasyOCR loop, one process: {pages / loop_seconds:6.3f} pages/s")
     print(f"service OCR path (API, actors):  {pages / service_seconds:6.3f} pages/s")
     print(f"ratio service / loop: {loop_seconds / service_seconds:.2f}")

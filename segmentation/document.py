@@ -26,6 +26,7 @@ from segmentation.models import (
     ProcessedDocument,
     SegmentDraft,
 )
+from segmentation.language import detect_language
 from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr, to_rgb_array
 from segmentation.segmenter import segment
 from segmentation.structure import structure
@@ -137,11 +138,11 @@ def pages_without_text(pages: Sequence[PageContent]) -> int:
 
 
 def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[SegmentDraft]:
-    """Segments of the whole document from all its pages, in page order.
+    """Segments of the whole document from all its pages, in page order, with their languages.
 
     A page still marked `needs_ocr` (OCR was not asked for) keeps whatever text layer it has.
     """
-    return segment(structure(pages), options.maxsize)
+    return [replace(draft, lang=detect_language(draft.body)) for draft in segment(structure(pages), options.maxsize)]
 
 
 def assemble(pages: Sequence[PageContent], options: ParseOptions) -> ProcessedDocument:

@@ -167,6 +167,7 @@ class SegmentDraft:
     pagenr: int
     title: str | None
     group: str | None
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from segmentation import images, pdf_pymupdf, text
+from segmentation import html, images, office, pdf_pymupdf, text
 from segmentation.errors import UnsupportedDocument
+from segmentation.language import detect_language
 from segmentation.models import (
     DocType,
     ImageExtraction,
@@ -26,7 +27,6 @@ from segmentation.models import (
     ProcessedDocument,
     SegmentDraft,
 )
-from segmentation.language import detect_language
 from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr, to_rgb_array
 from segmentation.segmenter import segment
 from segmentation.structure import structure
@@ -34,7 +34,15 @@ from segmentation.structure import structure
 # Formats whose pages can be parsed independently, so a job can fan out over page ranges.
 PAGED_DOCTYPES = frozenset({DocType.PDF, DocType.TIFF})
 IMAGE_DOCTYPES = frozenset({DocType.PNG, DocType.JPEG, DocType.TIFF})
-SUPPORTED_DOCTYPES = frozenset({DocType.PDF, DocType.TXT, DocType.MD}) | IMAGE_DOCTYPES
+# Parsed whole in one task: their "pages" (slides, sheets) come out of a single parse.
+_WHOLE_DOCUMENT_PARSERS = {
+    DocType.DOCX: office.parse_docx,
+    DocType.PPTX: office.parse_pptx,
+    DocType.XLSX: office.parse_xlsx,
+    DocType.HTML: html.parse_html,
+    DocType.MD: text.parse_markdown,
+    DocType.TXT: text.parse_text,
+}
 # Scans carry no trustworthy resolution; line heights of image documents are read at this one.
 IMAGE_DPI = 300
 DEFAULT_OCR_DPI = 150
@@ -45,11 +53,6 @@ def _check_supported(doctype: DocType, options: ParseOptions) -> None:
         raise UnsupportedDocument(
             f"pdf_parsing_backend '{options.pdf_parsing_backend.value}' is not available yet; "
             "use 'pymupdf'"
-        )
-    if doctype not in SUPPORTED_DOCTYPES:
-        raise UnsupportedDocument(
-            f"{doctype.value} documents are recognised but not supported yet; "
-            "send PDF, images, plain text or Markdown"
         )
 
 
@@ -86,9 +89,7 @@ def extract_pages(
         return pdf_pymupdf.extract_pages(data, start, stop, options.force_full_page_ocr, extraction)
     if doctype in IMAGE_DOCTYPES:
         return images.extract_pages(data, start, stop)
-    if doctype == DocType.MD:
-        return text.parse_markdown(data)
-    return text.parse_text(data)
+    return _WHOLE_DOCUMENT_PARSERS[doctype](data)
 
 
 def ocr_dpi(doctype: DocType, render_dpi: int) -> int:

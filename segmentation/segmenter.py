@@ -45,7 +45,10 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
     for block_index, placed in enumerate(blocks):
         block_words: list[_Word] = []
         for line_index, line in enumerate(placed.block.lines):
-            for word_index, token in enumerate(line.text.split()):
+            tokens = line.text.split()
+            # The end of a Markdown table row is as good a place to cut as a sentence end.
+            row_end = len(tokens) - 1 if line.text.startswith("|") and line.text.rstrip().endswith("|") else -1
+            for word_index, token in enumerate(tokens):
                 if word_index:
                     separator = " "
                 elif line_index:
@@ -54,7 +57,7 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
                     separator = "\n\n" if block_index else ""
                 strength = (
                     BreakStrength.SENTENCE
-                    if token[-1] in _SENTENCE_TAIL and _SENTENCE_END.search(token)
+                    if word_index == row_end or (token[-1] in _SENTENCE_TAIL and _SENTENCE_END.search(token))
                     else BreakStrength.WORD
                 )
                 pieces = [token] if len(token) <= maxsize else [

@@ -12,6 +12,7 @@ from segmentation import (
     DoctypeMismatch,
     EncryptedDocument,
     ParseOptions,
+    PdfBackend,
     UnreadableDocument,
     UnsupportedDocument,
     count_pages,
@@ -165,7 +166,7 @@ def test_declared_doctype_must_match_content():
         resolve_doctype(bytes(range(256)) * 4, None)
 
 
-def test_formats_not_supported_yet_say_so():
-    data = corpus_file("docling_word_sample.docx").read_bytes()
-    with pytest.raises(UnsupportedDocument, match="docx"):
-        count_pages(data, DocType.DOCX, PDF)
+def test_backends_not_available_yet_say_so():
+    data = corpus_file("pypdf_multicolumn.pdf").read_bytes()
+    with pytest.raises(UnsupportedDocument, match="pypdfium2"):
+        count_pages(data, DocType.PDF, ParseOptions(pdf_parsing_backend=PdfBackend.PYPDFIUM2))

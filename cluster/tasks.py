@@ -32,17 +32,18 @@ def _pages(
     pages = document.extract_pages(data, doctype, options, start, stop, plan.images)
     if plan.ocr_actors is None:
         return pages
-    return _ocr_images(_ocr_pages(data, doctype, pages, plan.ocr_actors, plan.dpi), plan.ocr_actors)
+    return _ocr_images(_ocr_pages(data, doctype, options, pages, plan.ocr_actors, plan.dpi), plan.ocr_actors)
 
 
 def _ocr_pages(
-    data: bytes, doctype: DocType, pages: list[PageContent], actors: list[Any], dpi: int
+    data: bytes, doctype: DocType, options: ParseOptions, pages: list[PageContent], actors: list[Any], dpi: int
 ) -> list[PageContent]:
     """Pages without a usable text layer, rendered and recognised on the pool."""
     numbers = [page.number for page in pages if page.needs_ocr]
     if not numbers:
         return pages
-    lines = dict(zip(numbers, recognize_pages(actors, document.render_pages(data, doctype, numbers, dpi)), strict=True))
+    images = document.render_pages(data, doctype, numbers, dpi, options)
+    lines = dict(zip(numbers, recognize_pages(actors, images), strict=True))
     line_dpi = document.ocr_dpi(doctype, dpi)
     return [document.with_ocr(page, lines[page.number], line_dpi) if page.number in lines else page for page in pages]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import replace
+from types import ModuleType
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from segmentation import html, images, office, pdf_pymupdf, text
-from segmentation.errors import UnsupportedDocument
+from segmentation import html, images, office, pdf_pdfium, pdf_pymupdf, text
 from segmentation.language import detect_language
 from segmentation.models import (
     DocType,
@@ -48,12 +48,9 @@ IMAGE_DPI = 300
 DEFAULT_OCR_DPI = 150
 
 
-def _check_supported(doctype: DocType, options: ParseOptions) -> None:
-    if doctype == DocType.PDF and options.pdf_parsing_backend != PdfBackend.PYMUPDF:
-        raise UnsupportedDocument(
-            f"pdf_parsing_backend '{options.pdf_parsing_backend.value}' is not available yet; "
-            "use 'pymupdf'"
-        )
+def _pdf_module(options: ParseOptions) -> ModuleType:
+    """The module of the job's PDF backend (PDFium's is not thread-safe: one per process)."""
+    return pdf_pdfium if options.pdf_parsing_backend == PdfBackend.PYPDFIUM2 else pdf_pymupdf
 
 
 def wants_ocr(doctype: DocType, options: ParseOptions) -> bool:
@@ -63,9 +60,8 @@ def wants_ocr(doctype: DocType, options: ParseOptions) -> bool:
 
 def count_pages(data: bytes, doctype: DocType, options: ParseOptions) -> int:
     """How many pages `extract_pages` can be asked for; 1 for formats that are not paged."""
-    _check_supported(doctype, options)
     if doctype == DocType.PDF:
-        return pdf_pymupdf.count_pages(data)
+        return _pdf_module(options).count_pages(data)
     if doctype in IMAGE_DOCTYPES:
         return images.count_pages(data)
     return 1
@@ -83,7 +79,8 @@ def extract_pages(
 
     With `process_images`, embedded images are extracted as `image_extraction` says.
     """
-    _check_supported(doctype, options)
+    if doctype == DocType.PDF and options.pdf_parsing_backend == PdfBackend.PYPDFIUM2:
+        return pdf_pdfium.extract_pages(data, start, stop, options.force_full_page_ocr)
     if doctype == DocType.PDF:
         extraction = (image_extraction or ImageExtraction()) if options.process_images else None
         return pdf_pymupdf.extract_pages(data, start, stop, options.force_full_page_ocr, extraction)
@@ -97,11 +94,13 @@ def ocr_dpi(doctype: DocType, render_dpi: int) -> int:
     return IMAGE_DPI if doctype in IMAGE_DOCTYPES else render_dpi
 
 
-def render_pages(data: bytes, doctype: DocType, numbers: Sequence[int], dpi: int) -> list[np.ndarray]:
-    """RGB images of the given 1-based pages, for OCR."""
+def render_pages(
+    data: bytes, doctype: DocType, numbers: Sequence[int], dpi: int, options: ParseOptions | None = None
+) -> list[np.ndarray]:
+    """RGB images of the given 1-based pages, for OCR, drawn by the job's PDF backend."""
     if doctype in IMAGE_DOCTYPES:
         return images.render_pages(data, numbers)
-    return pdf_pymupdf.render_pages(data, numbers, dpi)
+    return _pdf_module(options or ParseOptions()).render_pages(data, numbers, dpi)
 
 
 def with_ocr(page: PageContent, lines: Sequence[OcrLine], dpi: int) -> PageContent:
@@ -166,7 +165,7 @@ def segment_document(
     pages = extract_pages(data, doctype, options, 0, count_pages(data, doctype, options))
     if engine is not None and wants_ocr(doctype, options):
         numbers = [page.number for page in pages if page.needs_ocr]
-        images_by_page = zip(numbers, render_pages(data, doctype, numbers, dpi), strict=True)
+        images_by_page = zip(numbers, render_pages(data, doctype, numbers, dpi, options), strict=True)
         lines = {number: engine.recognize(image) for number, image in images_by_page}
         pages = [with_ocr(p, lines[p.number], ocr_dpi(doctype, dpi)) if p.needs_ocr else p for p in pages]
         pages = [

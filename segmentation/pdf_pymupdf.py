@@ -99,7 +99,7 @@ IMAGE_PAGE_MAX_VISIBLE_CHARS = 200
 MAX_GARBAGE_RATIO = 0.5
 
 
-def _is_garbage(char: str) -> bool:
+def is_garbage(char: str) -> bool:
     code = ord(char)
     return char == "\ufffd" or 0xE000 <= code <= 0xF8FF or (code < 32 and not char.isspace())
 
@@ -121,7 +121,7 @@ def _needs_ocr(page: pymupdf.Page, raw_blocks: list[dict[str, Any]]) -> bool:
             for span in line["spans"]:
                 chars = [c for c in span["text"] if not c.isspace()]
                 total += len(chars)
-                garbage += sum(map(_is_garbage, chars))
+                garbage += sum(map(is_garbage, chars))
                 if span.get("alpha", 255):
                     visible += len(chars)
     if total == 0 or garbage > MAX_GARBAGE_RATIO * total:

@@ -125,6 +125,31 @@ def test_pdf_end_to_end(service, name, maxsize):
         assert one == {"segments": [segments[-1]]}
 
 
+def test_pypdfium2_backend(service):
+    with service.client("acme") as client:
+        reply = submit(client, "pdfjs_tracemonkey.pdf", maxsize=1000, pdf_parsing_backend="pypdfium2")
+        job = wait_for(client, reply["jobid"])
+        assert job["status"] == "COMPLETED", job
+        segments = client.get(f"/documents/{reply['documentid']}/segments").json()["segments"]
+        assert all(nonspace(s["body"]) <= 1000 for s in segments)
+        assert any(s["title"] and "Introduction" in s["title"] for s in segments)
+        assert {s["lang"] for s in segments if s["lang"]} == {"en"}
+
+
+def test_office_and_html_uploads(service):
+    with service.client("acme") as client:
+        for name, mimetype in (
+            ("docling_word_sample.docx", "wordprocessingml"),
+            ("pptx_tbl-cell.pptx", "presentationml"),
+            ("pymupdf_test_open2.html", "text/html"),
+        ):
+            reply = submit(client, name, maxsize=300)
+            assert wait_for(client, reply["jobid"])["status"] == "COMPLETED"
+            assert mimetype in client.get(f"/documents/{reply['documentid']}").json()["mimetype"]
+            segments = client.get(f"/documents/{reply['documentid']}/segments").json()["segments"]
+            assert segments and all(nonspace(s["body"]) <= 300 for s in segments)
+
+
 def test_text_and_markdown_uploads(service):
     with service.client("acme") as client:
         reply = submit(client, "fek_decision_6.txt", maxsize=700)

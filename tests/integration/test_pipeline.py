@@ -15,9 +15,10 @@ from cluster.records import JobRecord
 from cluster.runner import JobRunner, plan_ranges
 from cluster.status import TERMINAL, JobStatus
 from cluster.store import JobStore
-from segmentation import DocType, ParseOptions
+from segmentation import DocType, ParseOptions, PdfBackend
 from tests.conftest import corpus_file
 from tests.integration.conftest import run_with_store
+from tests.unit.test_parsers import pdfium_words
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
@@ -155,3 +156,21 @@ def test_jobs_of_a_dead_dispatcher_are_taken_over(key_prefix):
         assert await queue.depth() == 0
 
     run_with_store(key_prefix, scenario)
+
+
+def test_pypdfium2_job_fans_out_over_page_ranges(key_prefix):
+    name = "fek_1_Pres_Decree.pdf"
+
+    async def scenario(store: JobStore, _: Dispatcher) -> None:
+        job, _ = await store.submit(
+            tenant="acme", ip="127.0.0.1", filename=name, data=corpus_file(name).read_bytes(),
+            doctype=DocType.PDF, options=ParseOptions(maxsize=800, pdf_parsing_backend=PdfBackend.PYPDFIUM2),
+            callbackurl=None,
+        )
+        done = await finished(store, job.id)
+        assert done.status == JobStatus.COMPLETED and done.pages_done == 100, done.error
+        segments = await store.segments(done.documentid)
+        assert [w for s in segments for w in s.body.split()] == pdfium_words(corpus_file(name))
+        assert segments[-1].pagenr > 90
+
+    with_dispatcher(key_prefix, scenario)

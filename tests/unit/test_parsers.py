@@ -166,7 +166,49 @@ def test_declared_doctype_must_match_content():
         resolve_doctype(bytes(range(256)) * 4, None)
 
 
-def test_backends_not_available_yet_say_so():
-    data = corpus_file("pypdf_multicolumn.pdf").read_bytes()
-    with pytest.raises(UnsupportedDocument, match="pypdfium2"):
-        count_pages(data, DocType.PDF, ParseOptions(pdf_parsing_backend=PdfBackend.PYPDFIUM2))
+PDFIUM = ParseOptions(pdf_parsing_backend=PdfBackend.PYPDFIUM2)
+
+
+def pdfium_words(path) -> list[str]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path.read_bytes())
+    try:
+        return [w for page in document for w in page.get_textpage().get_text_range().split()]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("name", TEXT_PDFS)
+def test_pypdfium2_segments_hold_exactly_pdfiums_words(name):
+    path = corpus_file(name)
+    for maxsize in (100, 1500):
+        options = ParseOptions(maxsize=maxsize, pdf_parsing_backend=PdfBackend.PYPDFIUM2)
+        drafts = segment_document(path.read_bytes(), DocType.PDF, options)
+        assert [w for d in drafts for w in d.body.split()] == pdfium_words(path)
+        assert all(sum(not c.isspace() for c in d.body) <= maxsize for d in drafts)
+
+
+@pytest.mark.parametrize("options", [PDF, PDFIUM], ids=["pymupdf", "pypdfium2"])
+def test_both_backends_find_headings_and_mark_scanned_pages(options):
+    data = corpus_file("pdfjs_tracemonkey.pdf").read_bytes()
+    headings = [b.block.text for b in structure(extract_pages(data, DocType.PDF, options, 0, 14)) if b.is_heading]
+    assert any("Introduction" in h for h in headings) and any("Conclusions" in h for h in headings)
+    mixed = corpus_file("paperless_multi-page-mixed.pdf").read_bytes()
+    assert [p.needs_ocr for p in extract_pages(mixed, DocType.PDF, options, 0, 6)] == [True] * 3 + [False] * 3
+    forced = ParseOptions(force_full_page_ocr=True, pdf_parsing_backend=options.pdf_parsing_backend)
+    assert all(p.needs_ocr for p in extract_pages(mixed, DocType.PDF, forced, 0, 6))
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("pdfminer_aes-256.pdf", EncryptedDocument),
+        ("pypdf_libreoffice-writer-password.pdf", EncryptedDocument),
+        ("ocrmypdf_invalid.pdf", UnreadableDocument),
+        ("fek_6_Pres_Decree_truncated55.pdf", UnreadableDocument),
+    ],
+)
+def test_pypdfium2_broken_and_encrypted_pdfs_raise_clear_errors(name, error):
+    with pytest.raises(error, match="PDF"):
+        count_pages(corpus_file(name).read_bytes(), DocType.PDF, PDFIUM)

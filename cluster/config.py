@@ -27,6 +27,9 @@ class WorkConfig(BaseModel):
     image_min_pixels: int = Field(
         default=10_000, ge=1, description="Embedded images with fewer pixels are not extracted (process_images)."
     )
+    tag_threshold: float = Field(
+        default=0.2, ge=-1, le=1, description="Least cosine similarity between a segment and a tag to apply it."
+    )
     poll_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait on the queue before the dispatcher looks around."
     )

@@ -109,6 +109,7 @@ class JobRunner:
             images=ImageExtraction(
                 link_prefix=f"/documents/{document.id}/images/", min_pixels=self.config.image_min_pixels
             ),
+            tag_threshold=self.config.tag_threshold,
         )
         data_ref = ray.put(data)
         retries = self.config.task_retries
@@ -137,7 +138,7 @@ class JobRunner:
             pages_done += sum(sizes[ref] for ref in ready)
             # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
             job = await self.store.report_progress(job, pages_done, pages)
-        final = _start(tasks.assemble_segments, retries, options, head_ref, *range_refs)
+        final = _start(tasks.assemble_segments, retries, options, plan.tag_threshold, head_ref, *range_refs)
         outstanding.append(final)
         await self._wait(job, final)
         result: ProcessedDocument = await final

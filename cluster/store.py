@@ -284,7 +284,7 @@ class JobStore:
         records = {
             segment_id(job.documentid, d.ordinal): SegmentRecord(
                 id=segment_id(job.documentid, d.ordinal), documentid=job.documentid,
-                body=d.body, pagenr=d.pagenr, group=d.group, title=d.title, tags=[], lang=d.lang,
+                body=d.body, pagenr=d.pagenr, group=d.group, title=d.title, tags=list(d.tags), lang=d.lang,
                 created=now, updated=now, timeit=seconds, ordinal=d.ordinal,
             ).model_dump_json()
             for d in result.segments

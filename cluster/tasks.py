@@ -24,6 +24,7 @@ class PagePlan:
     ocr_actors: list[Any] | None  # where pages go for OCR; None when the job wants no OCR
     dpi: int
     images: ImageExtraction
+    tag_threshold: float
 
 
 def _pages(
@@ -72,7 +73,7 @@ def extract_head(
     """
     total = document.count_pages(data, doctype, options)
     pages = _pages(data, doctype, options, 0, min(head, total), plan)
-    return total, pages, document.assemble(pages, options) if total <= head else None
+    return total, pages, document.assemble(pages, options, plan.tag_threshold) if total <= head else None
 
 
 @ray.remote(num_cpus=1)
@@ -83,6 +84,8 @@ def extract_range(
 
 
 @ray.remote(num_cpus=1)
-def assemble_segments(options: ParseOptions, *page_ranges: list[PageContent]) -> ProcessedDocument:
-    """Segments of the whole document from its page ranges, given in page order."""
-    return document.assemble([page for pages in page_ranges for page in pages], options)
+def assemble_segments(
+    options: ParseOptions, tag_threshold: float, *page_ranges: list[PageContent]
+) -> ProcessedDocument:
+    """Segments of the whole document from its page ranges, given in page order, tagged in one batch."""
+    return document.assemble([page for pages in page_ranges for page in pages], options, tag_threshold)

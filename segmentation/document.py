@@ -30,6 +30,7 @@ from segmentation.models import (
 from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr, to_rgb_array
 from segmentation.segmenter import segment
 from segmentation.structure import structure
+from segmentation.tags import DEFAULT_THRESHOLD, tag_texts
 
 # Formats whose pages can be parsed independently, so a job can fan out over page ranges.
 PAGED_DOCTYPES = frozenset({DocType.PDF, DocType.TIFF})
@@ -145,10 +146,22 @@ def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[S
     return [replace(draft, lang=detect_language(draft.body)) for draft in segment(structure(pages), options.maxsize)]
 
 
-def assemble(pages: Sequence[PageContent], options: ParseOptions) -> ProcessedDocument:
-    """The document's segments, with what the pages say about OCR and their images."""
+def with_tags(
+    drafts: list[SegmentDraft], options: ParseOptions, threshold: float = DEFAULT_THRESHOLD
+) -> list[SegmentDraft]:
+    """The segments tagged with the client's `usetags`, in one batch for the document."""
+    if not options.usetags or options.maxtags <= 0:
+        return drafts
+    chosen = tag_texts([d.body for d in drafts], options.usetags, options.maxtags, threshold)
+    return [replace(draft, tags=tuple(tags)) for draft, tags in zip(drafts, chosen, strict=True)]
+
+
+def assemble(
+    pages: Sequence[PageContent], options: ParseOptions, tag_threshold: float = DEFAULT_THRESHOLD
+) -> ProcessedDocument:
+    """The document's tagged segments, with what the pages say about OCR and their images."""
     return ProcessedDocument(
-        segments=segment_pages(pages, options),
+        segments=with_tags(segment_pages(pages, options), options, tag_threshold),
         pages_without_text=pages_without_text(pages),
         images=[image for page in pages for image in page.images],
     )
@@ -172,4 +185,4 @@ def segment_document(
             with_image_text(p, {i: engine.recognize(a) for i, a in image_arrays(p)}, IMAGE_DPI) if p.images else p
             for p in pages
         ]
-    return segment_pages(pages, options)
+    return with_tags(segment_pages(pages, options), options)

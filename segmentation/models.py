@@ -168,6 +168,7 @@ class SegmentDraft:
     title: str | None
     group: str | None
     lang: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

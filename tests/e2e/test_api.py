@@ -167,6 +167,16 @@ def test_text_and_markdown_uploads(service):
         assert [(s["title"], s["group"]) for s in segments] == [("Guide", "Guide"), ("Setup", "Guide > Setup")]
 
 
+def test_usetags_tag_segments(service):
+    with service.client("acme") as client:
+        reply = submit(client, "pdfjs_tracemonkey.pdf", maxsize=1500, maxtags=1,
+                       usetags='["compilers", "cooking", "geography"]')
+        assert wait_for(client, reply["jobid"])["status"] == "COMPLETED"
+        segments = client.get(f"/documents/{reply['documentid']}/segments").json()["segments"]
+        assert all(len(s["tags"]) <= 1 for s in segments)
+        assert sum(s["tags"] == ["compilers"] for s in segments) >= 0.8 * len(segments)
+
+
 def test_defaults_apply_when_options_are_omitted(service):
     with service.client("acme") as client:
         reply = submit(client, "pypdf_pdflatex-image.pdf")

@@ -2,8 +2,9 @@
 
 The cluster splits a document into page ranges and calls `extract_pages` once per range, renders
 the pages marked `needs_ocr` with `render_pages` when the job wants OCR, hands the images to OCR
-engines and puts their lines back with `with_ocr`, then calls `segment_pages` once on all pages in
-order. `segment_document` does all of it in one process, for the bulk path and for baselines.
+engines and puts their lines back with `with_ocr`, then calls `assemble` once on all pages in
+order (segments, languages, tags). `segment_document` does all of it in one process, for the bulk
+path and for baselines.
 """
 
 from __future__ import annotations

@@ -56,6 +56,8 @@ class ApiIngress:
                 verifier=TokenVerifier(settings.secret(), settings.auth),
             )
         )
+        # Binding the dispatcher here makes Serve deploy, health-check and restart it with the API;
+        # the API itself never calls it (jobs reach it through the Redis queue).
         self.dispatcher = dispatcher
 
 

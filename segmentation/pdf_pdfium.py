@@ -17,14 +17,9 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
 from segmentation.models import Block, Line, PageContent
-from segmentation.pdf_pymupdf import (
-    IMAGE_PAGE_COVERAGE,
-    IMAGE_PAGE_MAX_VISIBLE_CHARS,
-    MAX_GARBAGE_RATIO,
-    is_garbage,
-)
 
 BOLD_WEIGHT = 600
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -109,10 +104,9 @@ def _image_coverage(page: pdfium.PdfPage) -> float:
 
 
 def _needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
-    chars = [c for c in text if not c.isspace()]
-    if not chars or sum(map(is_garbage, chars)) > MAX_GARBAGE_RATIO * len(chars):
-        return True
-    return len(chars) < IMAGE_PAGE_MAX_VISIBLE_CHARS and _image_coverage(page) >= IMAGE_PAGE_COVERAGE
+    """PDFium does not report invisible text apart, so all of the text layer counts as visible."""
+    visible = len("".join(text.split()))
+    return text_layer.needs_ocr(text, visible, lambda: _image_coverage(page))
 
 
 def extract_pages(data: bytes, start: int, stop: int, force_ocr: bool = False) -> list[PageContent]:

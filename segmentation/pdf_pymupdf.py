@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pymupdf
 
+from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
 from segmentation.models import Block, ImageExtraction, Line, PageContent, PageImage
 
@@ -91,19 +92,6 @@ def _reconcile(blocks: list[Block], words: list[str]) -> list[Block]:
     return rebuilt
 
 
-# A page is "essentially one image" when one image covers this much of it and little visible text
-# is set on it (a scan, perhaps with an invisible OCR layer of doubtful quality).
-IMAGE_PAGE_COVERAGE = 0.85
-IMAGE_PAGE_MAX_VISIBLE_CHARS = 200
-# Text that is mostly unmapped glyphs (U+FFFD, private use, control characters) is no text layer.
-MAX_GARBAGE_RATIO = 0.5
-
-
-def is_garbage(char: str) -> bool:
-    code = ord(char)
-    return char == "\ufffd" or 0xE000 <= code <= 0xF8FF or (code < 32 and not char.isspace())
-
-
 def _image_coverage(page: pymupdf.Page) -> float:
     area = abs(page.rect) or 1.0
     best = 0.0
@@ -114,19 +102,10 @@ def _image_coverage(page: pymupdf.Page) -> float:
 
 
 def _needs_ocr(page: pymupdf.Page, raw_blocks: list[dict[str, Any]]) -> bool:
-    """True for a page without a usable text layer."""
-    visible = garbage = total = 0
-    for raw in raw_blocks:
-        for line in raw.get("lines", ()):
-            for span in line["spans"]:
-                chars = [c for c in span["text"] if not c.isspace()]
-                total += len(chars)
-                garbage += sum(map(is_garbage, chars))
-                if span.get("alpha", 255):
-                    visible += len(chars)
-    if total == 0 or garbage > MAX_GARBAGE_RATIO * total:
-        return True
-    return visible < IMAGE_PAGE_MAX_VISIBLE_CHARS and _image_coverage(page) >= IMAGE_PAGE_COVERAGE
+    """True for a page without a usable text layer; invisible text (alpha 0) does not count as visible."""
+    spans = [span for raw in raw_blocks for line in raw.get("lines", ()) for span in line["spans"]]
+    visible = sum(len("".join(span["text"].split())) for span in spans if span.get("alpha", 255))
+    return text_layer.needs_ocr("".join(span["text"] for span in spans), visible, lambda: _image_coverage(page))
 
 
 def _images(page: pymupdf.Page, number: int, extraction: ImageExtraction) -> list[tuple[float, PageImage]]:

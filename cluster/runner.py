@@ -138,7 +138,7 @@ class JobRunner:
             pages_done += sum(sizes[ref] for ref in ready)
             # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
             job = await self.store.report_progress(job, pages_done, pages)
-        final = _start(tasks.assemble_segments, retries, options, plan.tag_threshold, head_ref, *range_refs)
+        final = _start(tasks.assemble_segments, retries, options, plan, head_ref, *range_refs)
         outstanding.append(final)
         await self._wait(job, final)
         result: ProcessedDocument = await final

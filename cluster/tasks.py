@@ -31,35 +31,10 @@ def _pages(
     data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, plan: PagePlan
 ) -> list[PageContent]:
     pages = document.extract_pages(data, doctype, options, start, stop, plan.images)
-    if plan.ocr_actors is None:
+    actors = plan.ocr_actors
+    if actors is None:
         return pages
-    return _ocr_images(_ocr_pages(data, doctype, options, pages, plan.ocr_actors, plan.dpi), plan.ocr_actors)
-
-
-def _ocr_pages(
-    data: bytes, doctype: DocType, options: ParseOptions, pages: list[PageContent], actors: list[Any], dpi: int
-) -> list[PageContent]:
-    """Pages without a usable text layer, rendered and recognised on the pool."""
-    numbers = [page.number for page in pages if page.needs_ocr]
-    if not numbers:
-        return pages
-    images = document.render_pages(data, doctype, numbers, dpi, options)
-    lines = dict(zip(numbers, recognize_pages(actors, images), strict=True))
-    line_dpi = document.ocr_dpi(doctype, dpi)
-    return [document.with_ocr(page, lines[page.number], line_dpi) if page.number in lines else page for page in pages]
-
-
-def _ocr_images(pages: list[PageContent], actors: list[Any]) -> list[PageContent]:
-    """Text inside extracted images, recognised on the pool and added under each image's link."""
-    per_page = [document.image_arrays(page) for page in pages]
-    arrays = [array for page_arrays in per_page for _, array in page_arrays]
-    if not arrays:
-        return pages
-    recognised = iter(recognize_pages(actors, arrays))
-    return [
-        document.with_image_text(page, {image_id: next(recognised) for image_id, _ in page_arrays}, document.IMAGE_DPI)
-        for page, page_arrays in zip(pages, per_page, strict=True)
-    ]
+    return document.apply_ocr(data, doctype, options, pages, lambda images: recognize_pages(actors, images), plan.dpi)
 
 
 @ray.remote(num_cpus=1, num_returns=3)
@@ -84,8 +59,6 @@ def extract_range(
 
 
 @ray.remote(num_cpus=1)
-def assemble_segments(
-    options: ParseOptions, tag_threshold: float, *page_ranges: list[PageContent]
-) -> ProcessedDocument:
+def assemble_segments(options: ParseOptions, plan: PagePlan, *page_ranges: list[PageContent]) -> ProcessedDocument:
     """Segments of the whole document from its page ranges, given in page order, tagged in one batch."""
-    return document.assemble([page for pages in page_ranges for page in pages], options, tag_threshold)
+    return document.assemble([page for pages in page_ranges for page in pages], options, plan.tag_threshold)

@@ -1,8 +1,7 @@
 """Bytes and options in, pages or segments out: the entry points the cluster layer calls.
 
-The cluster splits a document into page ranges and calls `extract_pages` once per range, renders
-the pages marked `needs_ocr` with `render_pages` when the job wants OCR, hands the images to OCR
-engines and puts their lines back with `with_ocr`, then calls `assemble` once on all pages in
+The cluster splits a document into page ranges and calls `extract_pages` once per range, then
+`apply_ocr` with the OCR actor pool when the job wants OCR, then `assemble` once on all pages in
 order (segments, languages, tags). `segment_document` does all of it in one process, for the bulk
 path and for baselines.
 """
@@ -10,7 +9,7 @@ path and for baselines.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from types import ModuleType
 
@@ -48,6 +47,10 @@ _WHOLE_DOCUMENT_PARSERS = {
 # Scans carry no trustworthy resolution; line heights of image documents are read at this one.
 IMAGE_DPI = 300
 DEFAULT_OCR_DPI = 150
+
+
+# A batch of page images in, the recognised lines of each out.
+Recognizer = Callable[[Sequence[np.ndarray]], list[list[OcrLine]]]
 
 
 def _pdf_module(options: ParseOptions) -> ModuleType:
@@ -91,7 +94,7 @@ def extract_pages(
     return _WHOLE_DOCUMENT_PARSERS[doctype](data)
 
 
-def ocr_dpi(doctype: DocType, render_dpi: int) -> int:
+def _ocr_dpi(doctype: DocType, render_dpi: int) -> int:
     """The resolution OCR'd pixels of this document are at."""
     return IMAGE_DPI if doctype in IMAGE_DOCTYPES else render_dpi
 
@@ -105,12 +108,12 @@ def render_pages(
     return _pdf_module(options or ParseOptions()).render_pages(data, numbers, dpi)
 
 
-def with_ocr(page: PageContent, lines: Sequence[OcrLine], dpi: int) -> PageContent:
+def _with_ocr(page: PageContent, lines: Sequence[OcrLine], dpi: int) -> PageContent:
     """The page with its text layer replaced by recognised lines."""
     return replace(page, blocks=blocks_from_ocr(lines, dpi), needs_ocr=False)
 
 
-def image_arrays(page: PageContent) -> list[tuple[str, np.ndarray]]:
+def _image_arrays(page: PageContent) -> list[tuple[str, np.ndarray]]:
     """The page's extracted images as RGB arrays, for OCR of the text inside them."""
     arrays = []
     for image in page.images:
@@ -122,7 +125,7 @@ def image_arrays(page: PageContent) -> list[tuple[str, np.ndarray]]:
     return arrays
 
 
-def with_image_text(page: PageContent, texts: dict[str, Sequence[OcrLine]], dpi: int) -> PageContent:
+def _with_image_text(page: PageContent, texts: dict[str, Sequence[OcrLine]], dpi: int) -> PageContent:
     """The page with each image's recognised lines added to the block that links it."""
     blocks = []
     for block in page.blocks:
@@ -168,6 +171,35 @@ def assemble(
     )
 
 
+def apply_ocr(
+    data: bytes,
+    doctype: DocType,
+    options: ParseOptions,
+    pages: list[PageContent],
+    recognize: Recognizer,
+    dpi: int = DEFAULT_OCR_DPI,
+) -> list[PageContent]:
+    """Pages with recognised text: pages without a usable text layer, then text inside extracted images.
+
+    `recognize` turns a batch of images into their lines: an engine in this process, or the OCR
+    actor pool when a Ray task calls this.
+    """
+    numbers = [page.number for page in pages if page.needs_ocr]
+    if numbers:
+        lines = dict(zip(numbers, recognize(render_pages(data, doctype, numbers, dpi, options)), strict=True))
+        line_dpi = _ocr_dpi(doctype, dpi)
+        pages = [_with_ocr(page, lines[page.number], line_dpi) if page.number in lines else page for page in pages]
+    per_page = [_image_arrays(page) for page in pages]
+    arrays = [array for page_arrays in per_page for _, array in page_arrays]
+    if not arrays:
+        return pages
+    recognised = iter(recognize(arrays))
+    return [
+        _with_image_text(page, {image_id: next(recognised) for image_id, _ in page_arrays}, IMAGE_DPI)
+        for page, page_arrays in zip(pages, per_page, strict=True)
+    ]
+
+
 def segment_document(
     data: bytes,
     doctype: DocType,
@@ -178,12 +210,5 @@ def segment_document(
     """Parse, OCR (when wanted and an engine is given) and segment a document in this process."""
     pages = extract_pages(data, doctype, options, 0, count_pages(data, doctype, options))
     if engine is not None and wants_ocr(doctype, options):
-        numbers = [page.number for page in pages if page.needs_ocr]
-        images_by_page = zip(numbers, render_pages(data, doctype, numbers, dpi, options), strict=True)
-        lines = {number: engine.recognize(image) for number, image in images_by_page}
-        pages = [with_ocr(p, lines[p.number], ocr_dpi(doctype, dpi)) if p.needs_ocr else p for p in pages]
-        pages = [
-            with_image_text(p, {i: engine.recognize(a) for i, a in image_arrays(p)}, IMAGE_DPI) if p.images else p
-            for p in pages
-        ]
-    return with_tags(segment_pages(pages, options), options)
+        pages = apply_ocr(data, doctype, options, pages, lambda images: [engine.recognize(i) for i in images], dpi)
+    return assemble(pages, options).segments

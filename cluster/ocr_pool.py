@@ -8,7 +8,6 @@ pages, so a cancelled job stops holding the pool while other jobs' pages go on.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +33,6 @@ class OcrActor:
 
         torch.set_num_threads(threads)
         self.pages = 0
-        self.busy_seconds = 0.0
         self.engine: OcrEngine | None = None
         self.error: SegmentationError | None = None
         try:
@@ -49,18 +47,12 @@ class OcrActor:
         if self.engine is None:
             assert self.error is not None
             raise self.error
-        started = time.perf_counter()
         lines = self.engine.recognize(image)
-        self.busy_seconds += time.perf_counter() - started
         self.pages += 1
         return lines
 
     def pages_done(self) -> int:
         return self.pages
-
-    def stats(self) -> dict[str, float]:
-        """Pages recognised and seconds spent recognising them, since the actor started."""
-        return {"pages": self.pages, "busy_seconds": self.busy_seconds}
 
 
 class OcrPools:

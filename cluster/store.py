@@ -41,6 +41,12 @@ def segment_id(document_id: str, ordinal: int) -> str:
     return uuid.uuid5(_SEGMENT_NAMESPACE, f"{document_id}:{ordinal}").hex
 
 
+def _require_processing(job: JobRecord) -> None:
+    """A runner may write only while its job is PROCESSING (not cancelled, not finished)."""
+    if job.status != JobStatus.PROCESSING:
+        raise InvalidTransition(job.id, job.status, JobStatus.PROCESSING)
+
+
 class JobStore:
     """Reads and writes jobs, documents and segments. `tenant=None` means an admin sees all."""
 
@@ -194,8 +200,7 @@ class JobStore:
                     if attempt is not None and job.attempt != attempt:
                         raise StaleAttempt(f"job {job_id} attempt {attempt} is stale")
                     if target is None:
-                        if job.status != JobStatus.PROCESSING:
-                            raise InvalidTransition(job_id, job.status, JobStatus.PROCESSING)
+                        _require_processing(job)
                     elif target not in TRANSITIONS[job.status]:
                         raise InvalidTransition(job_id, job.status, target)
                     now = utcnow()
@@ -264,8 +269,7 @@ class JobStore:
         current = await self.job(job.id)
         if current.attempt != job.attempt:
             raise StaleAttempt(f"job {job.id} attempt {job.attempt} is stale")
-        if current.status != JobStatus.PROCESSING:
-            raise InvalidTransition(job.id, current.status, JobStatus.PROCESSING)
+        _require_processing(current)
 
     async def report_progress(
         self, job: JobRecord, pages_done: int, pages_total: int

@@ -88,6 +88,8 @@ class EasyOcrEngine:
             list(languages), gpu=gpu, model_storage_directory=easyocr_en_models.model_dir(),
             download_enabled=False, verbose=False,
         )
+        if not gpu:
+            _channels_last_detector(self.reader)
 
     def recognize(self, image: np.ndarray) -> list[OcrLine]:
         boxes = []
@@ -96,6 +98,17 @@ class EasyOcrEngine:
             if str(text).strip():
                 boxes.append(OcrLine(str(text).strip(), min(xs), min(ys), max(xs), max(ys), float(confidence)))
         return _merge_into_lines(boxes)
+
+
+def _channels_last_detector(reader: Any) -> None:
+    """Store the CRAFT text detector's weights channels-last, for oneDNN's faster CPU convolutions.
+
+    Detection is about nine tenths of EasyOCR's time on CPU; in this layout it ran 1.5 times faster
+    on a 150 dpi page with the same output (benchmarks/ocr.py). Not measured on GPUs, so left there.
+    """
+    import torch
+
+    reader.detector = reader.detector.to(memory_format=torch.channels_last)
 
 
 class TesseractEngine:

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from segmentation import html, images, office, pdf_pdfium, pdf_pymupdf, text
+from segmentation.dehyphenate import dehyphenate
 from segmentation.language import detect_language
 from segmentation.models import (
     DocType,
@@ -28,6 +29,8 @@ from segmentation.models import (
     SegmentDraft,
 )
 from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr, to_rgb_array
+from segmentation.page_furniture import remove_furniture
+from segmentation.reading_order import reading_order
 from segmentation.segmenter import segment
 from segmentation.structure import structure
 from segmentation.tags import DEFAULT_THRESHOLD, tag_texts
@@ -142,8 +145,18 @@ def pages_without_text(pages: Sequence[PageContent]) -> int:
     return sum(1 for page in pages if page.needs_ocr)
 
 
+def clean_pages(pages: Sequence[PageContent]) -> tuple[list[PageContent], int]:
+    """The pages as a reader reads them, and how many words of page furniture were removed.
+
+    Columns are put in reading order, running headers, footers and page numbers removed, and words
+    hyphenated at line ends joined.
+    """
+    cleaned, removed_words = remove_furniture(reading_order(pages))
+    return dehyphenate(cleaned), removed_words
+
+
 def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[SegmentDraft]:
-    """Segments of the whole document from all its pages, in page order, with their languages.
+    """Segments of the whole document from all its (cleaned) pages, in page order, with their languages.
 
     A page still marked `needs_ocr` (OCR was not asked for) keeps whatever text layer it has.
     """
@@ -164,10 +177,12 @@ def assemble(
     pages: Sequence[PageContent], options: ParseOptions, tag_threshold: float = DEFAULT_THRESHOLD
 ) -> ProcessedDocument:
     """The document's tagged segments, with what the pages say about OCR and their images."""
+    cleaned, removed_words = clean_pages(pages)
     return ProcessedDocument(
-        segments=with_tags(segment_pages(pages, options), options, tag_threshold),
+        segments=with_tags(segment_pages(cleaned, options), options, tag_threshold),
         pages_without_text=pages_without_text(pages),
         images=[image for page in pages for image in page.images],
+        removed_words=removed_words,
     )
 
 

@@ -95,6 +95,8 @@ class Block:
     lines: tuple[Line, ...]
     heading_level: int | None = None
     image_id: str | None = None  # the block shows this embedded image (its link, then any OCR'd text)
+    # (left, top, right, bottom) in points from the page's top left, where the format has positions.
+    bbox: tuple[float, float, float, float] | None = None
 
     @property
     def text(self) -> str:
@@ -114,6 +116,17 @@ class PageContent:
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     needs_ocr: bool = False
     images: tuple[PageImage, ...] = field(default_factory=tuple)
+    width: float = 0.0  # in points; 0 where the format has no page geometry
+    height: float = 0.0
+    outline: tuple[OutlineEntry, ...] = ()  # the document outline's entries that point at this page
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    """A bookmark of the PDF's outline (table of contents): a heading's title and level (1 = top)."""
+
+    level: int
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +155,7 @@ class Section:
 
     title: str
     path: tuple[str, ...]
+    in_outline: bool = False  # the heading is an entry of the document's outline
 
     @property
     def group(self) -> str:
@@ -178,3 +192,4 @@ class ProcessedDocument:
     segments: list[SegmentDraft]
     pages_without_text: int  # pages with no usable text layer that were not OCR'd
     images: list[PageImage]  # embedded images extracted with process_images
+    removed_words: int = 0  # words of running headers, footers and page numbers left out

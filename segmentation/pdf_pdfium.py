@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -19,7 +20,7 @@ import pypdfium2.raw as pdfium_c
 
 from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
-from segmentation.models import Block, Line, PageContent
+from segmentation.models import Block, Line, OutlineEntry, PageContent
 
 BOLD_WEIGHT = 600
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -46,8 +47,18 @@ def count_pages(data: bytes) -> int:
         return len(document)
 
 
-def _lines(textpage: pdfium.PdfTextPage) -> list[tuple[Line, float, float]]:
-    """(line, top, bottom) for each non-empty line of the page, in PDFium's order."""
+class _PlacedLine(NamedTuple):
+    """A line and its box in PDF space (y grows upwards)."""
+
+    line: Line
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
+def _lines(textpage: pdfium.PdfTextPage) -> list[_PlacedLine]:
+    """Each non-empty line of the page with its box, in PDFium's order."""
     text = textpage.get_text_range()
     lines = []
     start = 0
@@ -57,39 +68,66 @@ def _lines(textpage: pdfium.PdfTextPage) -> list[tuple[Line, float, float]]:
         if chunk.strip():
             sizes: dict[float, int] = {}
             bold = 0
-            top, bottom = float("-inf"), float("inf")
+            top, bottom, left, right = float("-inf"), float("inf"), float("inf"), float("-inf")
             for index in range(start, end):
                 if chunk[index - start].isspace():
                     continue
                 size = round(pdfium_c.FPDFText_GetFontSize(textpage.raw, index), 1)
                 sizes[size] = sizes.get(size, 0) + 1
                 bold += pdfium_c.FPDFText_GetFontWeight(textpage.raw, index) >= BOLD_WEIGHT
-                _, char_bottom, _, char_top = textpage.get_charbox(index)
+                char_left, char_bottom, char_right, char_top = textpage.get_charbox(index)
                 top, bottom = max(top, char_top), min(bottom, char_bottom)
+                left, right = min(left, char_left), max(right, char_right)
             counted = sum(sizes.values()) or 1
             line = Line(text=chunk, size=max(sizes, key=sizes.__getitem__) if sizes else 0.0, bold=bold * 2 > counted)
-            lines.append((line, top, bottom))
+            lines.append(_PlacedLine(line, top, bottom, left, right))
         start = match.end() if match else len(text)
     return lines
 
 
-def _blocks(lines: list[tuple[Line, float, float]]) -> list[Block]:
-    blocks: list[list[Line]] = []
-    previous: tuple[Line, float, float] | None = None
-    for line, top, bottom in lines:
-        height = max(top - bottom, 1.0)
+def _blocks(lines: list[_PlacedLine], page_height: float) -> list[Block]:
+    """Lines grouped into blocks, each with its box from the page's top left, as MuPDF gives it."""
+    groups: list[list[_PlacedLine]] = []
+    previous: _PlacedLine | None = None
+    for placed in lines:
+        line, top = placed.line, placed.top
+        height = max(top - placed.bottom, 1.0)
         new_block = (
             previous is None
-            or previous[2] - top > 0.8 * height  # a gap below the previous line (PDF y grows upwards)
-            or top > previous[1] + height  # a jump back up: another column or a new text frame
-            or abs(line.size - previous[0].size) > 0.15 * max(line.size, previous[0].size)
-            or line.bold != previous[0].bold
+            or previous.bottom - top > 0.8 * height  # a gap below the previous line (PDF y grows upwards)
+            or top > previous.top + height  # a jump back up: another column or a new text frame
+            or abs(line.size - previous.line.size) > 0.15 * max(line.size, previous.line.size)
+            or line.bold != previous.line.bold
         )
         if new_block:
-            blocks.append([])
-        blocks[-1].append(line)
-        previous = (line, top, bottom)
-    return [Block(lines=tuple(block)) for block in blocks]
+            groups.append([])
+        groups[-1].append(placed)
+        previous = placed
+    return [
+        Block(
+            lines=tuple(p.line for p in group),
+            bbox=(
+                round(min(p.left for p in group), 1), round(page_height - max(p.top for p in group), 1),
+                round(max(p.right for p in group), 1), round(page_height - min(p.bottom for p in group), 1),
+            ),
+        )
+        for group in groups
+    ]
+
+
+def _outline(document: pdfium.PdfDocument) -> dict[int, list[OutlineEntry]]:
+    """The outline's entries by the 1-based page they point at (entries without a page are left out)."""
+    by_page: dict[int, list[OutlineEntry]] = {}
+    try:
+        for bookmark in document.get_toc():
+            destination, title = bookmark.get_dest(), bookmark.get_title()
+            index = destination.get_index() if destination is not None else None
+            if index is not None and title.strip():
+                entry = OutlineEntry(level=bookmark.level + 1, title=" ".join(title.split()))
+                by_page.setdefault(index + 1, []).append(entry)
+    except pdfium.PdfiumError:
+        pass  # a damaged outline is no reason to fail the document: it only confirms headings
+    return by_page
 
 
 def _image_coverage(page: pdfium.PdfPage) -> float:
@@ -112,16 +150,21 @@ def _needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
 def extract_pages(data: bytes, start: int, stop: int, force_ocr: bool = False) -> list[PageContent]:
     """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based, marked for OCR as needed."""
     with open_pdf(data) as document:
+        outline = _outline(document)
         pages = []
         for index in range(start, min(stop, len(document))):
             try:
                 page = document[index]
+                width, height = page.get_size()
                 textpage = page.get_textpage()
                 lines = _lines(textpage)
                 needs_ocr = force_ocr or _needs_ocr(page, textpage.get_text_range())
             except pdfium.PdfiumError as exc:
                 raise UnreadableDocument(f"a page of the PDF cannot be read: {exc}") from exc
-            pages.append(PageContent(number=index + 1, blocks=tuple(_blocks(lines)), needs_ocr=needs_ocr))
+            pages.append(PageContent(
+                number=index + 1, blocks=tuple(_blocks(lines, height)), needs_ocr=needs_ocr,
+                width=float(width), height=float(height), outline=tuple(outline.get(index + 1, ())),
+            ))
         return pages
 
 

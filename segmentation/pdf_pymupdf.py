@@ -19,7 +19,7 @@ import pymupdf
 
 from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
-from segmentation.models import Block, ImageExtraction, Line, PageContent, PageImage
+from segmentation.models import Block, ImageExtraction, Line, OutlineEntry, PageContent, PageImage
 
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT
 _BOLD_FLAG = 16  # bit 4 of a span's flags
@@ -88,7 +88,7 @@ def _reconcile(blocks: list[Block], words: list[str]) -> list[Block]:
             for n, line in enumerate(block.lines) if assigned.get((b, n))
         )
         if lines:
-            rebuilt.append(Block(lines=lines))
+            rebuilt.append(Block(lines=lines, bbox=block.bbox))
     return rebuilt
 
 
@@ -108,9 +108,12 @@ def _needs_ocr(page: pymupdf.Page, raw_blocks: list[dict[str, Any]]) -> bool:
     return text_layer.needs_ocr("".join(span["text"] for span in spans), visible, lambda: _image_coverage(page))
 
 
-def _images(page: pymupdf.Page, number: int, extraction: ImageExtraction) -> list[tuple[float, PageImage]]:
-    """Embedded images worth keeping, with the top of the place each is shown, in page order."""
-    found: dict[int, tuple[float, PageImage]] = {}
+Box = tuple[float, float, float, float]
+
+
+def _images(page: pymupdf.Page, number: int, extraction: ImageExtraction) -> list[tuple[Box, PageImage]]:
+    """Embedded images worth keeping, with the place each is shown, in page order."""
+    found: dict[int, tuple[Box, PageImage]] = {}
     for info in page.get_image_info(xrefs=True):
         xref = info.get("xref", 0)
         if xref <= 0 or xref in found or info["width"] * info["height"] < extraction.min_pixels:
@@ -123,24 +126,32 @@ def _images(page: pymupdf.Page, number: int, extraction: ImageExtraction) -> lis
             content_type=f"image/{'jpeg' if extracted['ext'] in ('jpg', 'jpeg') else extracted['ext']}",
             width=int(extracted["width"]), height=int(extracted["height"]),
         )
-        found[xref] = (float(info["bbox"][1]), image)
-    return sorted(found.values(), key=lambda item: item[0])
+        found[xref] = (_box(info["bbox"]), image)
+    return sorted(found.values(), key=lambda item: item[0][1])
+
+
+def _box(bbox: Sequence[float]) -> Box:
+    left, top, right, bottom = (round(float(v), 1) for v in bbox)
+    return (left, top, right, bottom)
 
 
 def _with_image_blocks(
-    blocks: list[Block], tops: list[float], images: list[tuple[float, PageImage]], extraction: ImageExtraction
+    blocks: list[Block], tops: list[float], images: list[tuple[Box, PageImage]], extraction: ImageExtraction
 ) -> list[Block]:
     """Image link blocks placed among the text blocks by vertical position."""
     placed = list(zip(tops, blocks, strict=True))
-    for top, image in images:
-        link = Block(lines=(Line(text=f"![image]({extraction.link_prefix}{image.id})"),), image_id=image.id)
-        index = next((i for i, (block_top, _) in enumerate(placed) if block_top > top), len(placed))
-        placed.insert(index, (top, link))
+    for box, image in images:
+        link = Block(
+            lines=(Line(text=f"![image]({extraction.link_prefix}{image.id})"),), image_id=image.id, bbox=box
+        )
+        index = next((i for i, (block_top, _) in enumerate(placed) if block_top > box[1]), len(placed))
+        placed.insert(index, (box[1], link))
     return [block for _, block in placed]
 
 
 def _page_content(
-    page: pymupdf.Page, number: int, force_ocr: bool, extraction: ImageExtraction | None
+    page: pymupdf.Page, number: int, force_ocr: bool, extraction: ImageExtraction | None,
+    outline: Sequence[OutlineEntry],
 ) -> PageContent:
     textpage = page.get_textpage(flags=_TEXT_FLAGS)
     raw_blocks = [raw for raw in textpage.extractDICT()["blocks"] if raw.get("type", 0) == 0]
@@ -149,7 +160,7 @@ def _page_content(
     for raw in raw_blocks:
         lines = tuple(line for line in map(_line, raw["lines"]) if line is not None)
         if lines:
-            blocks.append(Block(lines=lines))
+            blocks.append(Block(lines=lines, bbox=_box(raw["bbox"])))
             tops.append(float(raw["bbox"][1]))
     words = textpage.extractText().split()
     if words != [w for block in blocks for line in block.lines for w in line.text.split()]:
@@ -160,8 +171,22 @@ def _page_content(
     if images and extraction:
         blocks = _with_image_blocks(blocks, tops, images, extraction)
     return PageContent(
-        number=number, blocks=tuple(blocks), needs_ocr=needs_ocr, images=tuple(image for _, image in images)
+        number=number, blocks=tuple(blocks), needs_ocr=needs_ocr, images=tuple(image for _, image in images),
+        width=float(page.rect.width), height=float(page.rect.height), outline=tuple(outline),
     )
+
+
+def _outline(document: pymupdf.Document) -> dict[int, list[OutlineEntry]]:
+    """The outline's entries by the 1-based page they point at (entries without a page are left out)."""
+    by_page: dict[int, list[OutlineEntry]] = {}
+    try:
+        toc = document.get_toc(simple=True)
+    except Exception:  # a damaged outline is no reason to fail the document: it only confirms headings
+        return by_page
+    for level, title, page in toc:
+        if page >= 1 and str(title).strip():
+            by_page.setdefault(int(page), []).append(OutlineEntry(level=int(level), title=" ".join(title.split())))
+    return by_page
 
 
 def extract_pages(
@@ -174,9 +199,10 @@ def extract_pages(
     page that is one scanned image is OCR'd or left as it is, not extracted).
     """
     with open_pdf(data) as document:
+        outline = _outline(document)
         try:
             return [
-                _page_content(document[index], index + 1, force_ocr, images)
+                _page_content(document[index], index + 1, force_ocr, images, outline.get(index + 1, ()))
                 for index in range(start, min(stop, document.page_count))
             ]
         except Exception as exc:

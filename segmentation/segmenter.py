@@ -3,12 +3,22 @@
 The text is turned into words, each remembering the whitespace before it and how good a place
 the gap after it is to end a segment. Segments are filled greedily; when the next word does not
 fit, the segment ends at the last paragraph end, else the last sentence end, that leaves it at
-least `MIN_FILL` full, else at the last word. A heading always starts a new segment, so a
-segment's title is the heading it sits under. A word longer than `maxsize` (a URL, a run of digits
+least `MIN_FILL` full, else at the last word. A word longer than `maxsize` (a URL, a run of digits
 with no spaces) is the one thing ever cut, because the cap holds always.
 
+Structure decides the rest:
+- A heading starts a new segment, so a segment's title is the heading it sits under; except that
+  a small section (under `MERGE_BELOW` of maxsize) joins its neighbour when both fit, instead of
+  making crumbs. Across a top-level heading, or one in the PDF's outline, that happens only when
+  both sides are tiny.
+- The items of a list end in sentence breaks and only the list's end in a paragraph break, so a
+  list that fits is cut before it rather than inside it. The same holds for a Markdown table's
+  rows; a table too long for one segment is cut between rows, and each segment that goes on with
+  its rows starts with the table's header again.
+
 Invariants (tested with random inputs): every body has at most `maxsize` non-whitespace
-characters, and the bodies' words, in order, are exactly the input's words.
+characters, and the bodies' words, in order, are exactly the input's words (plus the repeated
+table headers).
 """
 
 from __future__ import annotations
@@ -23,6 +33,15 @@ from segmentation.models import BreakStrength, Section, SegmentDraft, Structured
 # a crumb, and cutting at the last word boundary is the better choice.
 MIN_FILL = 0.35
 MIN_MAXSIZE = 1
+# Sections smaller than this share of maxsize merge with a neighbour when both fit.
+MERGE_BELOW = 0.25
+# Top-level sections merge only when both sides are smaller than this share.
+TINY = 0.1
+# A table header is repeated only when it takes at most this share of a segment.
+MAX_REPEATED_HEADER = 0.5
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦‣–●]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,4}\))\s")
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+$")
 
 _SENTENCE_PUNCTUATION = ".!?;:\u0387\u037e\u3002\uff01\uff1f\u061f\u06d4"
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
@@ -38,16 +57,40 @@ class _Word(NamedTuple):  # a tuple: millions are made, and tuples are the cheap
     section: Section | None
     starts_section: bool  # first word of a heading
     in_heading: bool
+    header: str | None = None  # the table header to repeat when a segment starts at this word
+
+
+def _is_list_block(placed: StructuredBlock) -> bool:
+    return bool(placed.block.lines) and bool(_LIST_ITEM.match(placed.block.lines[0].text))
+
+
+def _table_header(lines: Sequence[str]) -> str | None:
+    """The header row and rule of a Markdown table block, or None."""
+    if len(lines) > 2 and lines[0].startswith("|") and _TABLE_RULE.match(lines[1].replace(" ", "")):
+        return f"{lines[0]}\n{lines[1]}"
+    return None
+
+
+def _line_ends(texts: Sequence[str]) -> list[bool]:
+    """For each line, whether its end is a place to cut like a sentence end (a table row, a list item)."""
+    ends = []
+    for index, text in enumerate(texts):
+        row = text.startswith("|") and text.rstrip().endswith("|")
+        next_is_item = index + 1 < len(texts) and bool(_LIST_ITEM.match(texts[index + 1]))
+        ends.append(row or next_is_item)
+    return ends
 
 
 def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
     words: list[_Word] = []
     for block_index, placed in enumerate(blocks):
         block_words: list[_Word] = []
-        for line_index, line in enumerate(placed.block.lines):
+        texts = [line.text for line in placed.block.lines]
+        header = _table_header(texts)
+        repeat = header if header and sum(not c.isspace() for c in header) <= MAX_REPEATED_HEADER * maxsize else None
+        for line_index, (line, line_end) in enumerate(zip(placed.block.lines, _line_ends(texts), strict=True)):
             tokens = line.text.split()
-            # The end of a Markdown table row is as good a place to cut as a sentence end.
-            row_end = len(tokens) - 1 if line.text.startswith("|") and line.text.rstrip().endswith("|") else -1
+            row_end = len(tokens) - 1 if line_end else -1
             for word_index, token in enumerate(tokens):
                 if word_index:
                     separator = " "
@@ -73,12 +116,31 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
                             placed.section,
                             placed.is_heading and not block_words,
                             placed.is_heading,
+                            repeat if line_index >= 2 and word_index == 0 and piece_index == 0 else None,
                         )
                     )
         if block_words:
-            block_words[-1] = block_words[-1]._replace(strength=BreakStrength.PARAGRAPH)
+            # An item of a list that goes on in the next block ends like a sentence, not a paragraph.
+            list_goes_on = (
+                _is_list_block(placed) and block_index + 1 < len(blocks) and _is_list_block(blocks[block_index + 1])
+            )
+            strength = BreakStrength.SENTENCE if list_goes_on else BreakStrength.PARAGRAPH
+            block_words[-1] = block_words[-1]._replace(strength=strength)
             words.extend(block_words)
     return words
+
+
+def _section_sizes(words: Sequence[_Word]) -> dict[int, int]:
+    """For the first word of each heading, the size of its section up to the next heading."""
+    sizes: dict[int, int] = {}
+    start: int | None = None
+    for index, word in enumerate(words):
+        if word.starts_section:
+            start = index
+            sizes[index] = 0
+        if start is not None:
+            sizes[start] += len(word.text)
+    return sizes
 
 
 class _Packer:
@@ -88,14 +150,35 @@ class _Packer:
         self.words = words
         self.maxsize = maxsize
         self.min_fill = max(1, int(maxsize * MIN_FILL))
+        self.section_sizes = _section_sizes(words)
         self.drafts: list[SegmentDraft] = []
         self._reset(0)
 
     def _reset(self, start: int) -> None:
         self.start = start
-        self.size = 0
+        self.header = self.words[start].header if start < len(self.words) else None
+        self.size = sum(not c.isspace() for c in self.header) if self.header else 0
         self.has_body = False  # a non-heading word since start
         self.last_cut = {BreakStrength.PARAGRAPH: 0, BreakStrength.SENTENCE: 0}
+
+    def _drop_header(self) -> None:
+        """Carried rows and the repeated header together would overflow: the header gives way."""
+        if self.header:
+            self.size -= sum(not c.isspace() for c in self.header)
+            self.header = None
+
+    def _keeps_section_apart(self, index: int) -> bool:
+        """Whether the heading at `index` starts a new segment rather than joining this one."""
+        word = self.words[index]
+        if not self.has_body:
+            return False  # headings of nested sections stay with their first words
+        following = self.section_sizes[index]
+        if word.section is not None and (len(word.section.path) == 1 or word.section.in_outline):
+            tiny = TINY * self.maxsize
+            return not (self.size < tiny and following < tiny)
+        small = MERGE_BELOW * self.maxsize
+        fits = self.size + following <= self.maxsize
+        return not (fits and (self.size < small or following < small))
 
     def _take(self, index: int) -> None:
         word = self.words[index]
@@ -109,28 +192,36 @@ class _Packer:
     def _emit(self, end: int) -> None:
         chunk = self.words[self.start : end]
         body = chunk[0].text + "".join(w.separator + w.text for w in chunk[1:])
-        first = chunk[0]
+        if self.header:
+            body = f"{self.header}\n{body}"
+        # A segment that opens with a chapter heading and a section heading belongs to the section.
+        first, placed = chunk[0], next((w for w in chunk if not w.in_heading), chunk[0])
         self.drafts.append(
             SegmentDraft(
                 ordinal=len(self.drafts),
                 body=body,
                 pagenr=first.page,
-                title=first.section.title if first.section else None,
-                group=first.section.group if first.section else None,
+                title=placed.section.title if placed.section else None,
+                group=placed.section.group if placed.section else None,
             )
         )
         carried = range(end, self._next)
         self._reset(end)
+        if self.header and self.size + sum(len(self.words[i].text) for i in carried) > self.maxsize:
+            self._drop_header()
         for index in carried:
             self._take(index)
 
     def run(self) -> list[SegmentDraft]:
         for index, word in enumerate(self.words):
             self._next = index
-            if word.starts_section and self.has_body:
+            if word.starts_section and self._keeps_section_apart(index):
                 self._emit(index)
             # A cut carries the words after it into the next segment, which may still be too full.
             while self.size + len(word.text) > self.maxsize:
+                if index == self.start:  # nothing but a repeated header yet, and this word needs its room
+                    self._drop_header()
+                    continue
                 cut = (
                     self.last_cut[BreakStrength.PARAGRAPH]
                     or self.last_cut[BreakStrength.SENTENCE]

@@ -3,10 +3,15 @@
 PDF parsers give font sizes and weights but no structure. A block is a heading when it is short and
 either set noticeably larger than the document's body text or set in bold at body size. Heading
 levels come from ranking the distinct heading sizes: the largest is level 1.
+
+Where the PDF has an outline (bookmarks), it confirms headings: a block on an entry's page whose
+text is the entry's title is a heading at the entry's level, whatever its font; headings found
+from fonts alone then nest below the outline's deepest level.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -56,33 +61,63 @@ def _heading_levels(headings: Sequence[Block], body_size: float) -> dict[float, 
     return {size: level for level, size in enumerate(sizes, start=1)}
 
 
+def _folded(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def _names_entry(block: Block, title: str) -> bool:
+    """Whether the block's text is the outline title (or most of it: a number may sit in its own block)."""
+    text, wanted = _folded(block.text), _folded(title)
+    if not text or not wanted or len(block.text) > MAX_HEADING_CHARS:
+        return False
+    shorter, longer = sorted((text, wanted), key=len)
+    return shorter in longer and len(shorter) >= 0.6 * len(longer)
+
+
+def _outline_levels(pages: Sequence[PageContent]) -> dict[int, int]:
+    """Blocks confirmed as headings by the outline: id(block) -> the entry's level."""
+    confirmed: dict[int, int] = {}
+    for page in pages:
+        for entry in page.outline:
+            block = next(
+                (b for b in page.blocks if id(b) not in confirmed and _names_entry(b, entry.title)), None
+            )
+            if block is not None:
+                confirmed[id(block)] = entry.level
+    return confirmed
+
+
 def structure(pages: Sequence[PageContent]) -> list[StructuredBlock]:
     """Place every block of every page in its section, marking the blocks that are headings."""
     body_size = body_font_size(pages)
+    confirmed = _outline_levels(pages)
     inferred = {
         id(block)
         for page in pages
         for block in page.blocks
-        if block.heading_level is None and _looks_like_heading(block, body_size)
+        if block.heading_level is None and id(block) not in confirmed and _looks_like_heading(block, body_size)
     }
     levels = _heading_levels(
         [b for p in pages for b in p.blocks if id(b) in inferred], body_size
     )
+    below_outline = max(confirmed.values(), default=0)
 
     placed: list[StructuredBlock] = []
     open_headings: list[tuple[int, str]] = []  # (level, title) from outermost to innermost
     section: Section | None = None
     for page in pages:
         for block in page.blocks:
-            level = block.heading_level
+            level = block.heading_level or confirmed.get(id(block))
             if level is None and id(block) in inferred:
-                level = levels[round(_block_size(block) * 2) / 2]
+                level = below_outline + levels[round(_block_size(block) * 2) / 2]
             if level is not None:
                 title = " ".join(block.text.split())
                 while open_headings and open_headings[-1][0] >= level:
                     open_headings.pop()
                 open_headings.append((level, title))
-                section = Section(title=title, path=tuple(t for _, t in open_headings))
+                section = Section(
+                    title=title, path=tuple(t for _, t in open_headings), in_outline=id(block) in confirmed
+                )
             placed.append(
                 StructuredBlock(block=block, page=page.number, section=section,
                                 is_heading=level is not None)

@@ -14,9 +14,12 @@ OPTIONS = ParseOptions(maxsize=400)
 
 def test_docx_headings_lists_and_tables():
     data = corpus_file("docling_word_sample.docx").read_bytes()
+    small = segment_document(data, DocType.DOCX, ParseOptions(maxsize=100))
+    assert {"Swimming in the lake", "Let’s swim!", "Let’s eat"} <= {d.title for d in small}
     drafts = segment_document(data, DocType.DOCX, OPTIONS)
-    titles = {d.title for d in drafts}
-    assert {"Swimming in the lake", "Let’s swim!", "Let’s eat"} <= titles
+    # At 400 the short "Let’s swim!" section joins its parent's segment rather than standing alone.
+    assert [d.title for d in drafts if d.title] == ["Swimming in the lake", "Let’s eat"]
+    assert "\n\nLet’s swim!\n\n" in drafts[1].body
     eat = next(d for d in drafts if d.title == "Let’s eat")
     assert eat.group == "Swimming in the lake > Let’s swim! > Let’s eat" or eat.group.endswith("Let’s eat")
     body = "\n".join(d.body for d in drafts)
@@ -74,7 +77,7 @@ def test_html_structure():
         "<nav><a href='/'>Home</a></nav><h1>Guide</h1><p>Intro <b>text</b>.</p>"
         "<h2>Steps</h2><ol><li>First</li><li>Second</li></ol><footer>© site</footer></body></html>"
     ).encode()
-    drafts = segment_document(page, DocType.HTML, ParseOptions(maxsize=1000))
+    drafts = segment_document(page, DocType.HTML, ParseOptions(maxsize=20))  # too small to merge the sections
     assert [(d.title, d.group) for d in drafts] == [("Guide", "Guide"), ("Steps", "Guide > Steps")]
     body = "\n".join(d.body for d in drafts)
     assert "Intro text ." in body or "Intro text." in body

@@ -98,10 +98,10 @@ def test_headings_start_segments_and_name_them():
         StructuredBlock(Block((Line("2.1 Data"),)), 2, data, is_heading=True),
         StructuredBlock(Block((Line("We used data."),)), 3, data),
     ]
-    drafts = segment(blocks, maxsize=1000)
+    drafts = segment(blocks, maxsize=100)  # neither top-level section is tiny (under 10 characters)
     assert [(d.title, d.group, d.pagenr, d.body) for d in drafts] == [
         ("1 Introduction", "1 Introduction", 1, "1 Introduction\n\nShort intro."),
-        ("2 Methods", "2 Methods", 2, "2 Methods\n\n2.1 Data\n\nWe used data."),
+        ("2.1 Data", "2 Methods > 2.1 Data", 2, "2 Methods\n\n2.1 Data\n\nWe used data."),
     ]
 
 
@@ -114,3 +114,100 @@ def test_pagenr_is_the_page_where_the_segment_starts():
 def test_same_input_same_segments():
     blocks = paragraphs(*(f"Paragraph {i}. " + "word " * i for i in range(60)))
     assert segment(blocks, 300) == segment(blocks, 300)
+
+
+def section(title: str, *paragraphs_: str, parent: str | None = None, page: int = 1) -> list[StructuredBlock]:
+    path = (parent, title) if parent else (title,)
+    placed = Section(title=title, path=path)
+    return [StructuredBlock(Block((Line(title),)), page, placed, is_heading=True)] + [
+        StructuredBlock(Block((Line(text),)), page, placed) for text in paragraphs_
+    ]
+
+
+def test_small_subsections_merge_up_to_maxsize_but_top_level_sections_stay_apart():
+    sentence = "A sentence of ordinary length for a section body."  # 41 non-space characters
+    blocks = (
+        section("1 Scope", sentence * 2)
+        + section("1.1 Terms", sentence, parent="1 Scope")  # small: joins 1 Scope
+        + section("1.2 Symbols", sentence, parent="1 Scope")  # small: joins too, all fits in 400
+        + section("2 Rules", sentence)  # top level and not tiny: a new segment
+    )
+    drafts = segment(blocks, maxsize=400)
+    assert [d.title for d in drafts] == ["1 Scope", "2 Rules"]
+    assert "1.1 Terms" in drafts[0].body and "1.2 Symbols" in drafts[0].body
+
+
+def test_tiny_top_level_sections_merge_with_each_other():
+    blocks = section("Preface", "Short.") + section("Contents", "Brief.") + section("1 Body", "word " * 200)
+    drafts = segment(blocks, maxsize=1000)  # tiny: under 100 characters
+    assert drafts[0].title == "Preface" and "Contents" in drafts[0].body
+    assert drafts[1].title == "1 Body"
+
+
+def test_a_subsection_that_does_not_fit_starts_its_own_segment():
+    long = "This paragraph is long enough to fill most of a segment on its own. " * 4
+    blocks = section("1 Scope", long) + section("1.1 Terms", long, parent="1 Scope")
+    drafts = segment(blocks, maxsize=400)
+    assert [d.title for d in drafts] == ["1 Scope", "1.1 Terms"]
+
+
+def test_a_list_that_fits_is_moved_whole_into_the_next_segment():
+    intro = "Intro paragraph that takes a good part of the segment on its own here."
+    items = [f"- item number {i} of the list" for i in range(6)]  # 6 x 21 characters
+    blocks = [*paragraphs(intro), StructuredBlock(Block(tuple(Line(t) for t in items)), 1, None)]
+    drafts = segment(blocks, maxsize=150)
+    assert [d.body for d in drafts] == [intro, "\n".join(items)]
+
+
+def test_list_items_in_separate_blocks_stay_together_too():
+    intro = "Intro paragraph that takes a good part of the segment on its own here."
+    items = [f"{i}. item number {i} of the list" for i in range(1, 6)]
+    drafts = segment(paragraphs(intro, *items), maxsize=150)
+    assert drafts[0].body == intro
+    assert drafts[1].body == "\n\n".join(items)
+
+
+def table_block(rows: int) -> tuple[Block, str]:
+    header = "| Name | Value |\n| --- | --- |"
+    lines = header.split("\n") + [f"| row{i} | {i * 7} |" for i in range(rows)]
+    return Block(tuple(Line(t) for t in lines)), header
+
+
+def test_a_table_that_fits_stays_whole():
+    table, _ = table_block(5)
+    intro = paragraphs("Before the table there is a paragraph of some length here.")
+    drafts = segment([*intro, StructuredBlock(table, 1, None)], maxsize=100)  # together they do not fit
+    assert len(drafts) == 2
+    assert drafts[-1].body == "\n".join(line.text for line in table.lines)
+
+
+def test_a_long_table_is_cut_between_rows_and_repeats_its_header():
+    table, header = table_block(40)
+    drafts = segment([StructuredBlock(table, 1, None)], maxsize=120)
+    assert len(drafts) > 3
+    for draft in drafts:
+        assert nonspace(draft.body) <= 120
+        assert draft.body.startswith(header)
+        assert all(line.startswith("| ") and line.endswith(" |") for line in draft.body.split("\n"))
+    rows = [line for d in drafts for line in d.body.split("\n")[2:]]
+    assert rows == [line.text for line in table.lines[2:]]
+
+
+cell = st.text(alphabet="abcxyz019 .", min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    header=st.lists(cell, min_size=1, max_size=4),
+    rows=st.lists(st.lists(cell, min_size=1, max_size=4), min_size=1, max_size=30),
+    maxsize=st.integers(min_value=1, max_value=300),
+)
+def test_tables_any_size_keep_the_cap_and_every_row(header, rows, maxsize):
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    drafts = segment([StructuredBlock(Block(tuple(Line(t) for t in lines)), 1, None)], maxsize)
+    assert all(nonspace(d.body) <= maxsize for d in drafts)
+    repeated = "\n".join(lines[:2]) + "\n"
+    bodies = [d.body[len(repeated):] if i and d.body.startswith(repeated) else d.body for i, d in enumerate(drafts)]
+    # Characters, not words: at tiny maxsizes a word longer than maxsize is cut, as anywhere.
+    assert "".join("".join(body.split()) for body in bodies) == "".join("".join(line.split()) for line in lines)

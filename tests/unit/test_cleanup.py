@@ -12,7 +12,6 @@ from segmentation.reading_order import in_reading_order
 from segmentation.structure import _folded
 from tests.conftest import corpus_file
 
-
 OPTIONS = ParseOptions(maxsize=1500)
 
 

@@ -34,6 +34,8 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python -m benchmarks.quality
 	$(BIN)/python -m benchmarks.throughput
 	$(BIN)/python -m benchmarks.ocr
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from segmentation.tags import DEFAULT_THRESHOLD
+
 
 class StoreConfig(BaseModel):
     """Where state lives."""
@@ -28,7 +30,8 @@ class WorkConfig(BaseModel):
         default=10_000, ge=1, description="Embedded images with fewer pixels are not extracted (process_images)."
     )
     tag_threshold: float = Field(
-        default=0.2, ge=-1, le=1, description="Least cosine similarity between a segment and a tag to apply it."
+        default=DEFAULT_THRESHOLD, ge=-1, le=1,
+        description="Least cosine similarity between a segment and a tag to apply it (calibrated default).",
     )
     poll_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait on the queue before the dispatcher looks around."

@@ -33,7 +33,7 @@ from segmentation.page_furniture import remove_furniture
 from segmentation.reading_order import reading_order
 from segmentation.segmenter import segment
 from segmentation.structure import structure
-from segmentation.tags import DEFAULT_THRESHOLD, tag_texts
+from segmentation.tags import DEFAULT_THRESHOLD, TAGGED_LANGUAGES, tag_texts
 
 # Formats whose pages can be parsed independently, so a job can fan out over page ranges.
 PAGED_DOCTYPES = frozenset({DocType.PDF, DocType.TIFF})
@@ -87,11 +87,9 @@ def extract_pages(
 
     With `process_images`, embedded images are extracted as `image_extraction` says.
     """
-    if doctype == DocType.PDF and options.pdf_parsing_backend == PdfBackend.PYPDFIUM2:
-        return pdf_pdfium.extract_pages(data, start, stop, options.force_full_page_ocr)
     if doctype == DocType.PDF:
         extraction = (image_extraction or ImageExtraction()) if options.process_images else None
-        return pdf_pymupdf.extract_pages(data, start, stop, options.force_full_page_ocr, extraction)
+        return _pdf_module(options).extract_pages(data, start, stop, options.force_full_page_ocr, extraction)
     if doctype in IMAGE_DOCTYPES:
         return images.extract_pages(data, start, stop)
     return _WHOLE_DOCUMENT_PARSERS[doctype](data)
@@ -166,11 +164,18 @@ def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[S
 def with_tags(
     drafts: list[SegmentDraft], options: ParseOptions, threshold: float = DEFAULT_THRESHOLD
 ) -> list[SegmentDraft]:
-    """The segments tagged with the client's `usetags`, in one batch for the document."""
-    if not options.usetags or options.maxtags <= 0:
+    """The segments tagged with the client's `usetags`, in one batch for the document.
+
+    Only segments in a language the model reads are tagged (see `tags.TAGGED_LANGUAGES`).
+    """
+    taggable = [i for i, d in enumerate(drafts) if d.lang is None or d.lang in TAGGED_LANGUAGES]
+    if not options.usetags or options.maxtags <= 0 or not taggable:
         return drafts
-    chosen = tag_texts([d.body for d in drafts], options.usetags, options.maxtags, threshold)
-    return [replace(draft, tags=tuple(tags)) for draft, tags in zip(drafts, chosen, strict=True)]
+    chosen = tag_texts([drafts[i].body for i in taggable], options.usetags, options.maxtags, threshold)
+    tagged = list(drafts)
+    for index, tags in zip(taggable, chosen, strict=True):
+        tagged[index] = replace(drafts[index], tags=tuple(tags))
+    return tagged
 
 
 def assemble(

@@ -9,6 +9,7 @@ processes).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,10 +18,12 @@ from typing import NamedTuple
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image, UnidentifiedImageError
 
 from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
-from segmentation.models import Block, Line, OutlineEntry, PageContent
+from segmentation.models import Block, ImageExtraction, Line, OutlineEntry, PageContent, PageImage
+from segmentation.pdf_images import Box, with_image_links
 
 BOLD_WEIGHT = 600
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -115,6 +118,30 @@ def _blocks(lines: list[_PlacedLine], page_height: float) -> list[Block]:
     ]
 
 
+def _images(page: pdfium.PdfPage, number: int, extraction: ImageExtraction) -> list[tuple[Box, PageImage]]:
+    """Embedded images worth keeping, as PDFium can give them (JPEGs as they are, others as PNG)."""
+    _, page_height = page.get_size()
+    found = []
+    for index, image in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)):
+        width, height = image.get_px_size()
+        if width * height < extraction.min_pixels:
+            continue
+        buffer = io.BytesIO()
+        try:
+            image.extract(buffer, fb_format="png")
+            with Image.open(io.BytesIO(buffer.getvalue())) as opened:
+                kind = (opened.format or "png").lower()
+        except (pdfium.PdfiumError, UnidentifiedImageError, OSError, ValueError):
+            continue  # an image PDFium cannot decode is left out, as MuPDF's would be
+        left, bottom, right, top = image.get_bounds()
+        box = (round(left, 1), round(page_height - top, 1), round(right, 1), round(page_height - bottom, 1))
+        found.append((box, PageImage(
+            id=f"p{number}-o{index}", page=number, data=buffer.getvalue(), content_type=f"image/{kind}",
+            width=int(width), height=int(height),
+        )))
+    return found
+
+
 def _outline(document: pdfium.PdfDocument) -> dict[int, list[OutlineEntry]]:
     """The outline's entries by the 1-based page they point at (entries without a page are left out)."""
     by_page: dict[int, list[OutlineEntry]] = {}
@@ -147,8 +174,13 @@ def _needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
     return text_layer.needs_ocr(text, visible, lambda: _image_coverage(page))
 
 
-def extract_pages(data: bytes, start: int, stop: int, force_ocr: bool = False) -> list[PageContent]:
-    """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based, marked for OCR as needed."""
+def extract_pages(
+    data: bytes, start: int, stop: int, force_ocr: bool = False, images: ImageExtraction | None = None
+) -> list[PageContent]:
+    """Blocks of pages `start` to `stop - 1` (0-based), numbered 1-based, marked for OCR as needed.
+
+    With `images`, embedded images are extracted and linked where they appear, as with MuPDF.
+    """
     with open_pdf(data) as document:
         outline = _outline(document)
         pages = []
@@ -159,10 +191,15 @@ def extract_pages(data: bytes, start: int, stop: int, force_ocr: bool = False) -
                 textpage = page.get_textpage()
                 lines = _lines(textpage)
                 needs_ocr = force_ocr or _needs_ocr(page, textpage.get_text_range())
+                extracted = _images(page, index + 1, images) if images and not needs_ocr else []
             except pdfium.PdfiumError as exc:
                 raise UnreadableDocument(f"a page of the PDF cannot be read: {exc}") from exc
+            blocks = _blocks(lines, height)
+            if images and extracted:
+                blocks = with_image_links(blocks, extracted, images)
             pages.append(PageContent(
-                number=index + 1, blocks=tuple(_blocks(lines, height)), needs_ocr=needs_ocr,
+                number=index + 1, blocks=tuple(blocks), needs_ocr=needs_ocr,
+                images=tuple(image for _, image in extracted),
                 width=float(width), height=float(height), outline=tuple(outline.get(index + 1, ())),
             ))
         return pages

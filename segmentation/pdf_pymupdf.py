@@ -20,6 +20,7 @@ import pymupdf
 from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
 from segmentation.models import Block, ImageExtraction, Line, OutlineEntry, PageContent, PageImage
+from segmentation.pdf_images import Box, with_image_links
 
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT
 _BOLD_FLAG = 16  # bit 4 of a span's flags
@@ -108,9 +109,6 @@ def _needs_ocr(page: pymupdf.Page, raw_blocks: list[dict[str, Any]]) -> bool:
     return text_layer.needs_ocr("".join(span["text"] for span in spans), visible, lambda: _image_coverage(page))
 
 
-Box = tuple[float, float, float, float]
-
-
 def _images(page: pymupdf.Page, number: int, extraction: ImageExtraction) -> list[tuple[Box, PageImage]]:
     """Embedded images worth keeping, with the place each is shown, in page order."""
     found: dict[int, tuple[Box, PageImage]] = {}
@@ -135,20 +133,6 @@ def _box(bbox: Sequence[float]) -> Box:
     return (left, top, right, bottom)
 
 
-def _with_image_blocks(
-    blocks: list[Block], tops: list[float], images: list[tuple[Box, PageImage]], extraction: ImageExtraction
-) -> list[Block]:
-    """Image link blocks placed among the text blocks by vertical position."""
-    placed = list(zip(tops, blocks, strict=True))
-    for box, image in images:
-        link = Block(
-            lines=(Line(text=f"![image]({extraction.link_prefix}{image.id})"),), image_id=image.id, bbox=box
-        )
-        index = next((i for i, (block_top, _) in enumerate(placed) if block_top > box[1]), len(placed))
-        placed.insert(index, (box[1], link))
-    return [block for _, block in placed]
-
-
 def _page_content(
     page: pymupdf.Page, number: int, force_ocr: bool, extraction: ImageExtraction | None,
     outline: Sequence[OutlineEntry],
@@ -156,20 +140,17 @@ def _page_content(
     textpage = page.get_textpage(flags=_TEXT_FLAGS)
     raw_blocks = [raw for raw in textpage.extractDICT()["blocks"] if raw.get("type", 0) == 0]
     blocks: list[Block] = []
-    tops: list[float] = []
     for raw in raw_blocks:
         lines = tuple(line for line in map(_line, raw["lines"]) if line is not None)
         if lines:
             blocks.append(Block(lines=lines, bbox=_box(raw["bbox"])))
-            tops.append(float(raw["bbox"][1]))
     words = textpage.extractText().split()
     if words != [w for block in blocks for line in block.lines for w in line.text.split()]:
-        blocks = _reconcile(blocks, words)
-        tops = [0.0] * len(blocks)  # realigned lines lost their exact places; images go last
+        blocks = _reconcile(blocks, words)  # words move between lines; blocks keep their boxes
     needs_ocr = force_ocr or _needs_ocr(page, raw_blocks)
     images = _images(page, number, extraction) if extraction and not needs_ocr else []
     if images and extraction:
-        blocks = _with_image_blocks(blocks, tops, images, extraction)
+        blocks = with_image_links(blocks, images, extraction)
     return PageContent(
         number=number, blocks=tuple(blocks), needs_ocr=needs_ocr, images=tuple(image for _, image in images),
         width=float(page.rect.width), height=float(page.rect.height), outline=tuple(outline),

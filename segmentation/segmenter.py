@@ -130,17 +130,23 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
     return words
 
 
-def _section_sizes(words: Sequence[_Word]) -> dict[int, int]:
-    """For the first word of each heading, the size of its section up to the next heading."""
-    sizes: dict[int, int] = {}
-    start: int | None = None
+def _section_sizes(words: Sequence[_Word]) -> tuple[dict[int, int], dict[int, int]]:
+    """For the first word of each heading, the size of its own text and of all of it with its subsections."""
+    own: dict[int, int] = {}
+    whole: dict[int, int] = {}
+    open_sections: list[tuple[int, int]] = []  # (first word, depth), outermost first
     for index, word in enumerate(words):
-        if word.starts_section:
-            start = index
-            sizes[index] = 0
-        if start is not None:
-            sizes[start] += len(word.text)
-    return sizes
+        if word.starts_section and word.section is not None:
+            depth = len(word.section.path)
+            while open_sections and open_sections[-1][1] >= depth:
+                open_sections.pop()
+            open_sections.append((index, depth))
+            own[index] = whole[index] = 0
+        if open_sections:
+            own[open_sections[-1][0]] += len(word.text)
+        for start, _ in open_sections:
+            whole[start] += len(word.text)
+    return own, whole
 
 
 class _Packer:
@@ -150,7 +156,7 @@ class _Packer:
         self.words = words
         self.maxsize = maxsize
         self.min_fill = max(1, int(maxsize * MIN_FILL))
-        self.section_sizes = _section_sizes(words)
+        self.own_sizes, self.whole_sizes = _section_sizes(words)
         self.drafts: list[SegmentDraft] = []
         self._reset(0)
 
@@ -172,10 +178,12 @@ class _Packer:
         word = self.words[index]
         if not self.has_body:
             return False  # headings of nested sections stay with their first words
-        following = self.section_sizes[index]
         if word.section is not None and (len(word.section.path) == 1 or word.section.in_outline):
+            # A chapter is tiny only when all of it is, its subsections included.
             tiny = TINY * self.maxsize
-            return not (self.size < tiny and following < tiny)
+            return not (self.size < tiny and self.whole_sizes[index] < tiny)
+        # A minor section's own text is what joins this segment; its subsections decide for themselves.
+        following = self.own_sizes[index]
         small = MERGE_BELOW * self.maxsize
         fits = self.size + following <= self.maxsize
         return not (fits and (self.size < small or following < small))

@@ -233,3 +233,22 @@ def test_both_backends_find_headings_and_mark_scanned_pages(options):
 def test_pypdfium2_broken_and_encrypted_pdfs_raise_clear_errors(name, error):
     with pytest.raises(error, match="PDF"):
         count_pages(corpus_file(name).read_bytes(), DocType.PDF, PDFIUM)
+
+
+@pytest.mark.parametrize("backend", list(PdfBackend))
+def test_both_backends_extract_embedded_images_and_link_them_in_place(backend):
+    import io
+
+    from PIL import Image
+
+    data = corpus_file("pypdf_pdflatex-image.pdf").read_bytes()
+    options = ParseOptions(process_images=True, pdf_parsing_backend=backend)
+    [page] = extract_pages(data, DocType.PDF, options, 0, 1)
+    [image] = page.images
+    with Image.open(io.BytesIO(image.data)) as opened:
+        assert image.content_type == f"image/{opened.format.lower()}"
+        assert opened.size == (image.width, image.height)
+    links = [i for i, b in enumerate(page.blocks) if b.image_id == image.id]
+    assert len(links) == 1 and 0 < links[0] < len(page.blocks)  # among the text, not before or after it all
+    assert page.blocks[links[0]].text == f"![image](images/{image.id})"
+    assert not extract_pages(data, DocType.PDF, replace(options, process_images=False), 0, 1)[0].images

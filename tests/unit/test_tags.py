@@ -31,3 +31,10 @@ def test_best_first_threshold_and_limits():
 def test_no_usetags_no_tags():
     drafts = segment_document(b"Plain words about nothing in particular.", DocType.TXT, ParseOptions(maxsize=100))
     assert all(d.tags == () for d in drafts)
+
+
+def test_segments_in_languages_the_model_cannot_read_get_no_tags():
+    options = ParseOptions(maxsize=1500, usetags=TOPICS, maxtags=2)
+    drafts = segment_document(corpus_file("fek_decision_6.txt").read_bytes(), DocType.TXT, options)
+    assert {d.lang for d in drafts} == {"el"}
+    assert all(d.tags == () for d in drafts)

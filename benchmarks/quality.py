@@ -24,7 +24,8 @@ Tags: accuracy on a labelled set made from the corpus (each document's topic is 
 the pipeline and as a threshold sweep that calibrates the default.
 Language: per language, the share of segments whose `lang` is the document's language.
 
-    python -m benchmarks.quality [--maxsize 500 1500 5000] [--plot benchmarks/results/quality.png]
+    python -m benchmarks.quality [--maxsize 500 1500 5000] [--plot benchmarks/plots/quality.png]
+                                 [--documents FILE ...]
 
 Needs the `bench` extra (pip install -e .[bench]).
 """
@@ -231,10 +232,9 @@ HEADER = (
 Method = Callable[[Path, int], list[Chunk]]
 
 
-def compare_on_pdfs(maxsizes: Sequence[int]) -> dict[tuple[str, int], Figures]:
+def compare_on_pdfs(documents: Sequence[Path], maxsizes: Sequence[int]) -> dict[tuple[str, int], Figures]:
     methods: dict[str, Method] = {"langchain": langchain, "pymupdf4llm": pymupdf4llm_chunks}
     results: dict[tuple[str, int], Figures] = defaultdict(Figures)
-    documents = [path for path, _ in text_pdfs()]
     parsed = {path: pdf_pages(path.read_bytes()) for path in documents}
     references = {path: Counter(tokens(plain_text(path))) for path in documents}
     for maxsize in maxsizes:
@@ -244,24 +244,23 @@ def compare_on_pdfs(maxsizes: Sequence[int]) -> dict[tuple[str, int], Figures]:
             for name, method in methods.items():
                 measure(results[name, maxsize], method(path, maxsize), references[path], Counter(),
                         parsed[path], maxsize)
-        print(f"\nPDFs with a text layer ({len(documents)} documents), maxsize {maxsize}")
+        print(f"\nPDFs ({len(documents)} documents), maxsize {maxsize}")
         print(HEADER)
         for name in ("docseg", *methods):
             print(row(name, results[name, maxsize], maxsize))
     return results
 
 
-def other_formats(maxsizes: Sequence[int]) -> None:
-    print(f"\ndocseg on the other formats ({', '.join(OTHER_FORMATS)})")
+def other_formats(documents: Sequence[Path], maxsizes: Sequence[int]) -> None:
+    print(f"\ndocseg on the other formats ({', '.join(path.name for path in documents)})")
     print(HEADER)
     for maxsize in maxsizes:
         figures = Figures()
-        for name in OTHER_FORMATS:
-            path = CORPUS / name
+        for path in documents:
             data = path.read_bytes()
-            doctype = sniff(data, name)
+            doctype = sniff(data, path.name)
             assert doctype is not None
-            pages = extract_pages(data, doctype, ParseOptions(), 0, 1)
+            pages = extract_pages(data, doctype, ParseOptions(), 0, count_pages(data, doctype, ParseOptions()))
             chunks, removed = docseg(path, maxsize)
             measure(figures, chunks, Counter(tokens(" ".join(block_words(pages)))), removed, pages, maxsize)
         print(row(f"max {maxsize}", figures, maxsize))
@@ -340,9 +339,9 @@ def plot(results: dict[tuple[str, int], Figures], maxsizes: Sequence[int], path:
         axis.set_xticks(range(len(maxsizes)), [f"maxsize {m}" for m in maxsizes])
         axis.set_ylim(0, 1)
         axis.set_title(label)
-    axes[0].legend(loc="lower right")
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(names))
     figure.suptitle("Segment quality on the corpus PDFs")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     print(f"\nplot written to {path}")
@@ -351,11 +350,16 @@ def plot(results: dict[tuple[str, int], Figures], maxsizes: Sequence[int], path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--maxsize", type=int, nargs="+", default=[500, 1500, 5000])
-    parser.add_argument("--plot", type=Path, default=Path("benchmarks/results/quality.png"))
+    parser.add_argument("--plot", type=Path, default=Path("benchmarks/plots/quality.png"))
+    parser.add_argument("--documents", type=Path, nargs="+",
+                        help="measure these files instead of the corpus (the labelled tag and language set is skipped)")
     args = parser.parse_args()
-    results = compare_on_pdfs(args.maxsize)
-    other_formats(args.maxsize)
-    tags_and_languages()
+    documents = args.documents or [path for path, _ in text_pdfs()] + [CORPUS / name for name in OTHER_FORMATS]
+    pdfs = [path for path in documents if path.suffix.lower() == ".pdf"]
+    results = compare_on_pdfs(pdfs, args.maxsize)
+    other_formats([path for path in documents if path not in pdfs], args.maxsize)
+    if not args.documents:
+        tags_and_languages()
     plot(results, args.maxsize, args.plot)
 
 

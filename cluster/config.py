@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from segmentation.tags import DEFAULT_THRESHOLD
 
@@ -60,4 +60,30 @@ class OcrConfig(BaseModel):
     )
     easyocr_batch_size: int = Field(
         default=1, ge=1, description="Text boxes EasyOCR recognises at once (larger helps on GPUs)."
+    )
+
+
+class CallbackConfig(BaseModel):
+    """How job callbacks (POSTs to a job's callbackurl) are signed, sent and retried."""
+
+    secret: SecretStr | None = Field(
+        default=None,
+        description="Standard Webhooks signing secret (`whsec_` + base64); unset: `docseg serve` makes one "
+        "in the data directory.",
+    )
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Time allowed for one delivery.")
+    max_attempts: int = Field(default=8, ge=1, description="Deliveries tried before a callback is dropped.")
+    backoff_seconds: float = Field(default=2.0, gt=0, description="Wait before the first retry; doubles each time.")
+    backoff_cap_seconds: float = Field(default=600.0, gt=0, description="Longest wait between retries.")
+    progress_interval_seconds: float = Field(
+        default=2.0, ge=0, description="At most one progress callback per job in this time."
+    )
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts or networks (CIDR) callbacks may reach although they are not public, "
+        "e.g. trusted internal receivers.",
+    )
+    batch: int = Field(default=16, ge=1, description="Deliveries sent at once by the deliverer.")
+    lease_seconds: float = Field(
+        default=60.0, gt=0, description="A delivery taken by a deliverer that died is retried after this."
     )

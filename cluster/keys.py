@@ -47,6 +47,19 @@ class Keys:
         return f"{self.prefix}:docs:{tenant}" if tenant else f"{self.prefix}:docs"
 
     @property
+    def callbacks_due(self) -> str:
+        """Sorted set: callback delivery id -> the time (epoch seconds) it is due."""
+        return f"{self.prefix}:callbacks"
+
+    def callback(self, delivery_id: str) -> str:
+        """Hash: one callback delivery (url, body, attempts, job id)."""
+        return f"{self.prefix}:callback:{delivery_id}"
+
+    def callback_throttle(self, job_id: str) -> str:
+        """String with a TTL: a progress callback of this job went out recently."""
+        return f"{self.prefix}:callback-throttle:{job_id}"
+
+    @property
     def queue(self) -> str:
         """Stream of job ids waiting to be processed, read by the dispatcher's consumer group."""
         return f"{self.prefix}:queue"

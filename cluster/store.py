@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
+from cluster import callbacks
 from cluster.errors import (
     DocumentNotFound,
     ImageNotFound,
@@ -50,13 +51,14 @@ def _require_processing(job: JobRecord) -> None:
 class JobStore:
     """Reads and writes jobs, documents and segments. `tenant=None` means an admin sees all."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, progress_callback_interval: float = 2.0) -> None:
         self.redis = redis
         self.keys = keys
+        self.progress_callback_interval = progress_callback_interval
 
     @classmethod
-    def from_url(cls, url: str, prefix: str) -> JobStore:
-        return cls(Redis.from_url(url), Keys(prefix))
+    def from_url(cls, url: str, prefix: str, progress_callback_interval: float = 2.0) -> JobStore:
+        return cls(Redis.from_url(url), Keys(prefix), progress_callback_interval)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -228,6 +230,7 @@ class JobStore:
             pipe.hset(self.keys.document(job.documentid), mapping={
                 "status": DocumentStatus.CANCELED.value, "updated": job.updated.isoformat()})
             pipe.delete(self.keys.upload(job.documentid))
+            callbacks.enqueue(pipe, self.keys, job, callbacks.payload(job))
 
         return await self._transition(job_id, JobStatus.CANCELED, tenant=tenant, extra=also)
 
@@ -247,6 +250,7 @@ class JobStore:
                 self.keys.segments(job.documentid),
                 self.keys.images(job.documentid),
                 self.keys.image_data(job.documentid),
+                self.keys.callback_throttle(job.id),
             )
             for index in (self.keys.jobs_index(job.tenant), self.keys.jobs_index()):
                 pipe.zrem(index, job.id)
@@ -276,9 +280,15 @@ class JobStore:
     ) -> JobRecord:
         """Record finished pages; progress never goes backwards and stays below 100 until done."""
         progress = max(job.progress, min(99, pages_done * 100 // max(pages_total, 1)))
+        notify = await callbacks.progress_due(self.redis, self.keys, job, self.progress_callback_interval)
+
+        def also(pipe: Pipeline, changed: JobRecord) -> None:
+            if notify:
+                callbacks.enqueue(pipe, self.keys, changed, callbacks.payload(changed))
+
         return await self._transition(
             job.id, None, attempt=job.attempt,
-            fields={"progress": progress, "pages_done": pages_done, "pages_total": pages_total},
+            fields={"progress": progress, "pages_done": pages_done, "pages_total": pages_total}, extra=also,
         )
 
     async def complete(self, job: JobRecord, result: ProcessedDocument, timeit: float) -> JobRecord:
@@ -312,6 +322,9 @@ class JobStore:
             if images:
                 pipe.hset(self.keys.image_data(done.documentid), mapping=images)
                 pipe.hset(self.keys.images(done.documentid), mapping=image_meta)
+            if done.callbackurl:
+                segments = [json.loads(record) for record in records.values()]
+                callbacks.enqueue(pipe, self.keys, done, callbacks.payload(done, segments))
 
         return await self._transition(
             job.id, JobStatus.COMPLETED, attempt=job.attempt,
@@ -324,6 +337,7 @@ class JobStore:
 
         def also(pipe: Pipeline, failed: JobRecord) -> None:
             pipe.delete(self.keys.upload(failed.documentid))
+            callbacks.enqueue(pipe, self.keys, failed, callbacks.payload(failed))
 
         fields: dict[str, Any] = {"error": reason}
         if timeit is not None:

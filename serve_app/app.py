@@ -12,6 +12,7 @@ from ray import serve
 from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
 
+from cluster.callbacks import CallbackDeliverer
 from cluster.dispatcher import Dispatcher
 from cluster.queue import JobQueue
 from cluster.runner import JobRunner
@@ -29,15 +30,21 @@ class DispatcherDeployment:
     """Hosts the one dispatcher loop; Serve restarts it when its health check fails."""
 
     def __init__(self, settings: Settings) -> None:
-        store = JobStore.from_url(settings.redis(), settings.key_prefix)
+        store = JobStore.from_url(
+            settings.redis(), settings.key_prefix, settings.callbacks.progress_interval_seconds
+        )
         self.dispatcher = Dispatcher(
             JobQueue(store.redis, store.keys), JobRunner(store, settings.work, settings.ocr), settings.work
         )
         self.dispatcher.start()
+        self.callbacks = CallbackDeliverer(store.redis, store.keys, settings.callbacks, settings.callback_secret())
+        self.callbacks.start()
 
     def check_health(self) -> None:
         if not self.dispatcher.alive:
             raise RuntimeError("the dispatcher loop has stopped")
+        if not self.callbacks.alive:
+            raise RuntimeError("the callback deliverer has stopped")
 
     async def running_jobs(self) -> list[str]:
         return sorted(self.dispatcher.running)

@@ -10,31 +10,47 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import ray
 from pydantic import SecretStr
 from ray import serve
 
+from cluster.callbacks import new_secret as new_callback_secret
 from cluster.embedded_redis import EmbeddedRedis
 from serve_app.app import build_app
 from serve_app.settings import Settings
 
 APP_NAME = "docseg"
 SECRET_FILE = "jwt_secret"
+CALLBACK_SECRET_FILE = "callback_secret"
 
 
-def with_secret(settings: Settings) -> Settings:
-    """Settings with a JWT secret: the configured one, else the data directory's (made if absent)."""
-    if settings.jwt_secret is not None:
-        return settings
-    path: Path = settings.data_dir / SECRET_FILE
+def _kept_secret(settings: Settings, name: str, make: Callable[[], str]) -> SecretStr:
+    """A secret kept in the data directory, made (readable by this user only) if absent."""
+    path: Path = settings.data_dir / name
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return settings.model_copy(update={"jwt_secret": SecretStr(path.read_text().strip())})
+            handle.write(make())
+    return SecretStr(path.read_text().strip())
+
+
+def with_secret(settings: Settings) -> Settings:
+    """Settings with a JWT secret and a callback signing secret: the configured ones, else the
+    data directory's (made if absent)."""
+    if settings.jwt_secret is None:
+        settings = settings.model_copy(
+            update={"jwt_secret": _kept_secret(settings, SECRET_FILE, lambda: secrets.token_urlsafe(48))}
+        )
+    if settings.callbacks.secret is None:
+        secret = _kept_secret(settings, CALLBACK_SECRET_FILE, new_callback_secret)
+        settings = settings.model_copy(
+            update={"callbacks": settings.callbacks.model_copy(update={"secret": secret})}
+        )
+    return settings
 
 
 class LocalService:

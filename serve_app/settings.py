@@ -12,7 +12,7 @@ import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cluster.config import OcrConfig, WorkConfig
+from cluster.config import CallbackConfig, OcrConfig, WorkConfig
 
 MIN_SECRET_LENGTH = 32
 
@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     ocr: OcrConfig = OcrConfig()
     serve: ServeConfig = ServeConfig()
     limits: LimitsConfig = LimitsConfig()
+    callbacks: CallbackConfig = CallbackConfig()
 
     @field_validator("jwt_secret")
     @classmethod
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
         if self.jwt_secret is None:
             raise RuntimeError("no JWT secret is configured")
         return self.jwt_secret.get_secret_value()
+
+    def callback_secret(self) -> str:
+        if self.callbacks.secret is None:
+            raise RuntimeError("no callback signing secret is configured")
+        return self.callbacks.secret.get_secret_value()
 
     def redis(self) -> str:
         if self.redis_url is None:

@@ -19,7 +19,12 @@ class RunningService(ServiceProcess):
 @pytest.fixture(scope="session")
 def service(tmp_path_factory) -> Iterator[RunningService]:
     running = RunningService(
-        tmp_path_factory.mktemp("docseg-data"), env={"DOCSEG_NUM_CPUS": "2", "DOCSEG_KEY_PREFIX": "e2e"}
+        tmp_path_factory.mktemp("docseg-data"),
+        env={
+            "DOCSEG_NUM_CPUS": "2", "DOCSEG_KEY_PREFIX": "e2e",
+            # Callback tests run their receiver on 127.0.0.1, which is allowed here and only here.
+            "DOCSEG_CALLBACKS__ALLOW": '["127.0.0.1"]', "DOCSEG_CALLBACKS__PROGRESS_INTERVAL_SECONDS": "0",
+        },
     )
     running.start()
     yield running

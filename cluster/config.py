@@ -36,6 +36,24 @@ class WorkConfig(BaseModel):
     poll_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait on the queue before the dispatcher looks around."
     )
+    max_attempts: int = Field(
+        default=5, ge=1,
+        description="Runs of a job (each restart of a killed service or dispatcher is one) before it FAILS: "
+        "a document that keeps killing what runs it is not tried forever.",
+    )
+    max_pages: int = Field(default=10_000, ge=1, description="Pages a document may have; more FAILS the job.")
+    job_seconds: float = Field(default=3600.0, gt=0, description="Longest a job may run.")
+    page_seconds: float = Field(
+        default=60.0, gt=0,
+        description="Time allowed per page: a job FAILS once it has run 60 s plus this much per page.",
+    )
+    max_page_pixels: int = Field(
+        default=40_000_000, ge=10_000, description="Pixels of a page rendered for OCR; larger pages render smaller."
+    )
+    task_memory_bytes: int | None = Field(
+        default=4 * 1024**3, ge=1,
+        description="Address space a page task may add to its worker (RLIMIT_AS); unset: no limit.",
+    )
 
 
 class OcrConfig(BaseModel):

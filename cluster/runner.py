@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import ray
-from ray.exceptions import RayError, RayTaskError
+from ray.exceptions import RayError, RayTaskError, WorkerCrashedError
 
 from cluster import tasks
 from cluster.config import OcrConfig, WorkConfig
@@ -25,9 +25,13 @@ from cluster.records import DocumentRecord, JobRecord
 from cluster.store import JobStore
 from segmentation import PAGED_DOCTYPES, SegmentationError
 from segmentation.document import wants_ocr
-from segmentation.models import ImageExtraction, ProcessedDocument
+from segmentation.models import ImageExtraction, ProcessedDocument, RenderLimits
 
 log = logging.getLogger(__name__)
+
+WORKER_DIED = (
+    "the process parsing the document died every time it was tried (out of memory, or a crash in a parser)"
+)
 
 
 def plan_ranges(pages: int, workers: int, config: WorkConfig) -> list[tuple[int, int]]:
@@ -42,11 +46,17 @@ def _start(task: Any, retries: int, *args: Any) -> Any:
     return task.options(max_retries=retries).remote(*args)
 
 
+class OverLimit(SegmentationError):
+    """The job went past a configured limit (pages, time); the message says which."""
+
+
 def _user_message(exc: BaseException) -> str:
     """The reason a user sees: our own message for bad input, a short summary for crashes."""
     cause = exc.cause if isinstance(exc, RayTaskError) else exc
     if isinstance(cause, SegmentationError):
         return str(cause)
+    if isinstance(cause, WorkerCrashedError):
+        return WORKER_DIED
     return f"processing failed: {type(cause).__name__}"
 
 
@@ -69,8 +79,11 @@ class JobRunner:
             return
         started = time.monotonic()
         outstanding: list[ray.ObjectRef] = []
-        finished = False
+        finished = force_cancel = False
         try:
+            if job.attempt > self.config.max_attempts:
+                # Every earlier run died with its process: this document may be what kills them.
+                raise OverLimit(f"the job was started {self.config.max_attempts} times and never finished")
             document = await self.store.document(job.documentid)
             data = await self.store.upload(document.id)
             if data is None:
@@ -83,11 +96,12 @@ class JobRunner:
             log.info("job %s stopped: %s", job_id, exc)
         except (SegmentationError, RayError) as exc:
             log.warning("job %s failed: %s", job_id, exc)
+            force_cancel = isinstance(exc, OverLimit)  # a task past its time may be stuck in C code
             await self._fail_quietly(job, _user_message(exc), time.monotonic() - started)
         finally:
             if not finished:  # cancelled, superseded or failed: its other tasks are wasted work
                 for ref in outstanding:
-                    ray.cancel(ref, force=False)
+                    ray.cancel(ref, force=force_cancel)
 
     async def _fail_quietly(self, job: JobRecord, reason: str, elapsed: float) -> None:
         try:
@@ -110,14 +124,20 @@ class JobRunner:
                 link_prefix=f"/documents/{document.id}/images/", min_pixels=self.config.image_min_pixels
             ),
             tag_threshold=self.config.tag_threshold,
+            render_limits=RenderLimits(max_pixels=self.config.max_page_pixels),
+            memory_bytes=self.config.task_memory_bytes,
         )
+        deadline = time.monotonic() + self.config.job_seconds
         data_ref = ray.put(data)
         retries = self.config.task_retries
         head = self.config.min_pages_per_task
         total_ref, head_ref, drafts_ref = _start(tasks.extract_head, retries, data_ref, doctype, options, head, plan)
         outstanding.extend([total_ref, head_ref, drafts_ref])
-        await self._wait(job, total_ref)
+        await self._wait(job, total_ref, deadline)
         pages: int = await total_ref
+        if pages > self.config.max_pages:
+            raise OverLimit(f"the document has {pages} pages; at most {self.config.max_pages} are processed")
+        deadline = min(deadline, time.monotonic() + 60 + self.config.page_seconds * pages)
         if pages <= head:  # a short document: the first task did everything
             assembled: ProcessedDocument = await drafts_ref
             return assembled
@@ -138,13 +158,14 @@ class JobRunner:
             pages_done += sum(sizes[ref] for ref in ready)
             # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
             job = await self.store.report_progress(job, pages_done, pages)
+            self._check_deadline(deadline)
         final = _start(tasks.assemble_segments, retries, options, plan, head_ref, *range_refs)
         outstanding.append(final)
-        await self._wait(job, final)
+        await self._wait(job, final, deadline)
         result: ProcessedDocument = await final
         return result
 
-    async def _wait(self, job: JobRecord, ref: ray.ObjectRef) -> None:
+    async def _wait(self, job: JobRecord, ref: ray.ObjectRef, deadline: float) -> None:
         """Wait for a task, checking between polls that the job is still this runner's to finish."""
         while True:
             ready, _ = await asyncio.to_thread(
@@ -153,3 +174,11 @@ class JobRunner:
             if ready:
                 return
             await self.store.check_owner(job)
+            self._check_deadline(deadline)
+
+    def _check_deadline(self, deadline: float) -> None:
+        if time.monotonic() > deadline:
+            raise OverLimit(
+                f"the job ran past its time limit ({self.config.job_seconds:.0f} s, "
+                f"or 60 s plus {self.config.page_seconds:.0f} s a page)"
+            )

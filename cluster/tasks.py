@@ -7,14 +7,19 @@ to the OCR actor pool; the task waits for their lines without holding its CPU.
 
 from __future__ import annotations
 
+import resource
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import ray
 
 from cluster.ocr_pool import recognize_pages
-from segmentation import DocType, PageContent, ParseOptions, document
-from segmentation.models import ImageExtraction, ProcessedDocument
+from segmentation import DocType, PageContent, ParseOptions, SegmentationError, document
+from segmentation.models import DEFAULT_RENDER_LIMITS, ImageExtraction, ProcessedDocument, RenderLimits
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,16 +30,54 @@ class PagePlan:
     dpi: int
     images: ImageExtraction
     tag_threshold: float
+    render_limits: RenderLimits = DEFAULT_RENDER_LIMITS
+    memory_bytes: int | None = None  # address space a task may add to its worker; None: no limit
+
+
+@contextmanager
+def _memory_limit(extra_bytes: int | None) -> Iterator[None]:
+    """Cap this worker's address space at its present size plus `extra_bytes` while the work runs.
+
+    A document that would take more (a decompression bomb, a page of endless vector art) then
+    fails its allocation, and the job FAILS with that reason, instead of the machine's memory.
+    Workers are reused, so the cap is lifted again afterwards.
+    """
+    if extra_bytes is None:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        present = int(statm.read().split()[0]) * resource.getpagesize()
+    cap = present + extra_bytes if hard == resource.RLIM_INFINITY else min(hard, present + extra_bytes)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    except Exception as exc:
+        # Python says MemoryError; MuPDF and PDFium raise their own errors saying "malloc (...) failed".
+        if isinstance(exc, MemoryError) or "malloc" in str(exc):
+            raise SegmentationError(
+                f"the document needs more memory than a page task may use ({extra_bytes // 1024**2} MiB more)"
+            ) from exc
+        raise
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _limited(plan: PagePlan, work: Callable[[], T]) -> T:
+    with _memory_limit(plan.memory_bytes):
+        return work()
 
 
 def _pages(
     data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, plan: PagePlan
 ) -> list[PageContent]:
-    pages = document.extract_pages(data, doctype, options, start, stop, plan.images)
+    pages = _limited(plan, lambda: document.extract_pages(data, doctype, options, start, stop, plan.images))
     actors = plan.ocr_actors
     if actors is None:
         return pages
-    return document.apply_ocr(data, doctype, options, pages, lambda images: recognize_pages(actors, images), plan.dpi)
+    return _limited(plan, lambda: document.apply_ocr(
+        data, doctype, options, pages, lambda images: recognize_pages(actors, images), plan.dpi, plan.render_limits
+    ))
 
 
 @ray.remote(num_cpus=1, num_returns=3)
@@ -46,7 +89,7 @@ def extract_head(
     Three separate returns, so the runner fetches only the count (and the segments of a short
     document, which then needs no other task) while the pages stay in the object store.
     """
-    total = document.count_pages(data, doctype, options)
+    total = _limited(plan, lambda: document.count_pages(data, doctype, options))
     pages = _pages(data, doctype, options, 0, min(head, total), plan)
     return total, pages, document.assemble(pages, options, plan.tag_threshold) if total <= head else None
 

@@ -20,12 +20,14 @@ from segmentation import html, images, office, pdf_pdfium, pdf_pymupdf, text
 from segmentation.dehyphenate import dehyphenate
 from segmentation.language import detect_language
 from segmentation.models import (
+    DEFAULT_RENDER_LIMITS,
     DocType,
     ImageExtraction,
     PageContent,
     ParseOptions,
     PdfBackend,
     ProcessedDocument,
+    RenderLimits,
     SegmentDraft,
 )
 from segmentation.ocr import OcrEngine, OcrLine, blocks_from_ocr, to_rgb_array
@@ -101,12 +103,17 @@ def _ocr_dpi(doctype: DocType, render_dpi: int) -> int:
 
 
 def render_pages(
-    data: bytes, doctype: DocType, numbers: Sequence[int], dpi: int, options: ParseOptions | None = None
+    data: bytes,
+    doctype: DocType,
+    numbers: Sequence[int],
+    dpi: int,
+    options: ParseOptions | None = None,
+    limits: RenderLimits = DEFAULT_RENDER_LIMITS,
 ) -> list[np.ndarray]:
-    """RGB images of the given 1-based pages, for OCR, drawn by the job's PDF backend."""
+    """RGB images of the given 1-based pages, for OCR, drawn by the job's PDF backend within `limits`."""
     if doctype in IMAGE_DOCTYPES:
-        return images.render_pages(data, numbers)
-    return _pdf_module(options or ParseOptions()).render_pages(data, numbers, dpi)
+        return images.render_pages(data, numbers, limits)
+    return _pdf_module(options or ParseOptions()).render_pages(data, numbers, dpi, limits)
 
 
 def _with_ocr(page: PageContent, lines: Sequence[OcrLine], dpi: int) -> PageContent:
@@ -198,6 +205,7 @@ def apply_ocr(
     pages: list[PageContent],
     recognize: Recognizer,
     dpi: int = DEFAULT_OCR_DPI,
+    limits: RenderLimits = DEFAULT_RENDER_LIMITS,
 ) -> list[PageContent]:
     """Pages with recognised text: pages without a usable text layer, then text inside extracted images.
 
@@ -206,7 +214,8 @@ def apply_ocr(
     """
     numbers = [page.number for page in pages if page.needs_ocr]
     if numbers:
-        lines = dict(zip(numbers, recognize(render_pages(data, doctype, numbers, dpi, options)), strict=True))
+        rendered = render_pages(data, doctype, numbers, dpi, options, limits)
+        lines = dict(zip(numbers, recognize(rendered), strict=True))
         line_dpi = _ocr_dpi(doctype, dpi)
         pages = [_with_ocr(page, lines[page.number], line_dpi) if page.number in lines else page for page in pages]
     per_page = [_image_arrays(page) for page in pages]

@@ -68,6 +68,22 @@ class ParseOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderLimits:
+    """Bounds on what rendering a page for OCR may cost."""
+
+    max_pixels: int = 40_000_000  # a larger page is rendered at a lower resolution to fit
+
+    def scale(self, width_points: float, height_points: float, dpi: int) -> float:
+        """Pixels per point for a page: `dpi`, or less where that would exceed `max_pixels`."""
+        wanted = dpi / 72
+        area = max(width_points * height_points, 1.0) * wanted * wanted
+        return wanted if area <= self.max_pixels else wanted * (self.max_pixels / area) ** 0.5
+
+
+DEFAULT_RENDER_LIMITS = RenderLimits()
+
+
+@dataclass(frozen=True, slots=True)
 class ImageExtraction:
     """How `process_images` extracts embedded images and links them from the text."""
 

@@ -22,7 +22,16 @@ from PIL import Image, UnidentifiedImageError
 
 from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
-from segmentation.models import Block, ImageExtraction, Line, OutlineEntry, PageContent, PageImage
+from segmentation.models import (
+    DEFAULT_RENDER_LIMITS,
+    Block,
+    ImageExtraction,
+    Line,
+    OutlineEntry,
+    PageContent,
+    PageImage,
+    RenderLimits,
+)
 from segmentation.pdf_images import Box, with_image_links
 
 BOLD_WEIGHT = 600
@@ -205,9 +214,15 @@ def extract_pages(
         return pages
 
 
-def render_pages(data: bytes, numbers: Sequence[int], dpi: int) -> list[np.ndarray]:
+def render_pages(
+    data: bytes, numbers: Sequence[int], dpi: int, limits: RenderLimits = DEFAULT_RENDER_LIMITS
+) -> list[np.ndarray]:
+    """RGB images of the given 1-based pages at `dpi` (less for pages too large for `limits`), for OCR."""
     with open_pdf(data) as document:
-        return [
-            np.ascontiguousarray(np.asarray(document[n - 1].render(scale=dpi / 72).to_pil().convert("RGB")))
-            for n in numbers
-        ]
+        images = []
+        for number in numbers:
+            page = document[number - 1]
+            width, height = page.get_size()
+            scale = limits.scale(width, height, dpi)
+            images.append(np.ascontiguousarray(np.asarray(page.render(scale=scale).to_pil().convert("RGB"))))
+        return images

@@ -19,7 +19,16 @@ import pymupdf
 
 from segmentation import text_layer
 from segmentation.errors import EncryptedDocument, UnreadableDocument
-from segmentation.models import Block, ImageExtraction, Line, OutlineEntry, PageContent, PageImage
+from segmentation.models import (
+    DEFAULT_RENDER_LIMITS,
+    Block,
+    ImageExtraction,
+    Line,
+    OutlineEntry,
+    PageContent,
+    PageImage,
+    RenderLimits,
+)
 from segmentation.pdf_images import Box, with_image_links
 
 _TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT
@@ -190,12 +199,16 @@ def extract_pages(
             raise UnreadableDocument(f"a page of the PDF cannot be read: {exc}") from exc
 
 
-def render_pages(data: bytes, numbers: Sequence[int], dpi: int) -> list[np.ndarray]:
-    """RGB images of the given 1-based pages at `dpi`, for OCR."""
+def render_pages(
+    data: bytes, numbers: Sequence[int], dpi: int, limits: RenderLimits = DEFAULT_RENDER_LIMITS
+) -> list[np.ndarray]:
+    """RGB images of the given 1-based pages at `dpi` (less for pages too large for `limits`), for OCR."""
     with open_pdf(data) as document:
         images = []
         for number in numbers:
-            pixmap = document[number - 1].get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
+            page = document[number - 1]
+            scale = limits.scale(page.rect.width, page.rect.height, dpi)
+            pixmap = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), colorspace=pymupdf.csRGB, alpha=False)
             array = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.width, 3)
             images.append(array.copy())
         return images

@@ -55,6 +55,9 @@ class OcrActor:
         return self.pages
 
 
+ACTOR_RESTARTS = 3
+
+
 class OcrPools:
     """The OCR actors of one deployment, created on first use per backend."""
 
@@ -84,6 +87,8 @@ class OcrPools:
         threads = self.config.torch_threads or max(1, int(resources.get("CPU", 1)) // size)
         # OpenMP reads this at start-up; torch's own setting alone leaves OpenCV on one thread.
         options["runtime_env"] = {"env_vars": {"OMP_NUM_THREADS": str(threads)}}
+        # A killed actor is restarted and the pages it held are sent again: a retry, not a failed job.
+        options.update(max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_RESTARTS)
         return [
             OcrActor.options(**options).remote(  # type: ignore[attr-defined]
                 backend, languages, use_gpu, self.config, threads

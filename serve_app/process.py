@@ -6,6 +6,7 @@ The child gets its own data directory and port; `start` returns once it prints i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,6 +22,23 @@ from serve_app.server import SECRET_FILE
 STARTUP_SECONDS = 240
 # Settings of the parent's environment that must not leak into a self-contained child.
 _OUTSIDE_SETTINGS = ("REDIS_URL", "JWT_SECRET", "RAY_ADDRESS")
+
+
+def _session_members(session: int) -> list[int]:
+    """Live processes of a session (zombies, which only wait for their parent to reap them, excluded)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, sid = fields[0], int(fields[3])
+        if sid == session and state != "Z":
+            members.append(int(entry))
+    return members
 
 
 class ServiceProcess:
@@ -39,6 +57,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "serve_app.cli", "serve", "--port", str(self.port)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            start_new_session=True,  # its own process group: `kill` takes Ray and Redis with it
         )
         assert self.process.stdout is not None
         lines = iter(self.process.stdout.readline, "")
@@ -68,6 +87,25 @@ class ServiceProcess:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+    def kill(self, timeout: float = 30) -> None:
+        """kill -9 the service and everything it started (Ray, its workers, the embedded Redis), as a
+        crash of the machine's processes would. They all share the session the service leads (Ray's
+        workers make process groups of their own, so the session, not the group, finds them)."""
+        if self.process is None:
+            return
+        session = self.process.pid
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            members = _session_members(session)
+            if not members:
+                self.process.wait()
+                return
+            for pid in members:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
+        raise RuntimeError(f"processes of session {session} outlived SIGKILL")
 
     def token(self, subject: str, ttl_seconds: int = 3600, role: str | None = None) -> str:
         """A token for any tenant, signed with the secret the service made in its data directory."""

@@ -25,7 +25,8 @@ def free_port() -> int:
 
 
 class EmbeddedRedis:
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(self, directory: Path, port: int | None = None, appendfsync: str = "everysec") -> None:
+        self.appendfsync = appendfsync
         self.directory = directory
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -45,7 +46,7 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(
             [
                 binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-                "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+                "--appendonly", "yes", "--appendfsync", self.appendfsync, "--save", "",
                 "--protected-mode", "yes", "--logfile", "redis.log",
             ],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -79,3 +80,20 @@ class EmbeddedRedis:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def eviction_warning(url: str) -> str | None:
+    """A warning when a Redis may evict keys (jobs, uploads, queue entries) under memory pressure."""
+    client = redis.Redis.from_url(url)
+    try:
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.exceptions.ResponseError:
+        return None  # CONFIG is disabled on this server (some managed services): nothing to check
+    finally:
+        client.close()
+    if policy in (None, "noeviction"):
+        return None
+    return (
+        f"the Redis at {url.split('@')[-1]} has maxmemory-policy {policy}: under memory pressure it may "
+        "evict jobs, uploads and queue entries; set maxmemory-policy noeviction"
+    )

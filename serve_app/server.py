@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from ray import serve
 
 from cluster.callbacks import new_secret as new_callback_secret
-from cluster.embedded_redis import EmbeddedRedis
+from cluster.embedded_redis import EmbeddedRedis, eviction_warning
 from serve_app.app import build_app
 from serve_app.settings import Settings
 
@@ -67,9 +67,15 @@ class LocalService:
 
     def start(self) -> None:
         if self.settings.redis_url is None:
-            self.redis = EmbeddedRedis(self.settings.data_dir / "redis")
+            self.redis = EmbeddedRedis(
+                self.settings.data_dir / "redis", appendfsync=self.settings.embedded_redis.appendfsync
+            )
             self.redis.start()
             self.settings = self.settings.model_copy(update={"redis_url": self.redis.url})
+        else:
+            warning = eviction_warning(self.settings.redis_url)
+            if warning:
+                print(f"docseg: warning: {warning}", flush=True)
         self._own_ray = self.settings.ray_address is None
         ray.init(
             address=self.settings.ray_address or "local",

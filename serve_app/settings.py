@@ -7,6 +7,7 @@ Example: DOCSEG_WORK__MAX_RUNNING_JOBS=8, DOCSEG_LIMITS__MAX_UPLOAD_BYTES=524288
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
@@ -29,6 +30,14 @@ class ServeConfig(BaseModel):
     port: int = Field(default=8000, ge=0, le=65535)
     num_replicas: int = Field(default=1, ge=1, description="API replicas.")
     max_ongoing_requests: int = Field(default=64, ge=1, description="Concurrent requests per API replica.")
+
+
+class RedisConfig(BaseModel):
+    appendfsync: Literal["everysec", "always"] = Field(
+        default="everysec",
+        description="fsync policy of the embedded Redis's append-only file: `always` loses nothing on a power "
+        "cut, at a cost in write speed; `everysec` may lose the last second.",
+    )
 
 
 class LimitsConfig(BaseModel):
@@ -62,6 +71,7 @@ class Settings(BaseSettings):
     serve: ServeConfig = ServeConfig()
     limits: LimitsConfig = LimitsConfig()
     callbacks: CallbackConfig = CallbackConfig()
+    embedded_redis: RedisConfig = RedisConfig()
 
     @field_validator("jwt_secret")
     @classmethod

@@ -174,3 +174,25 @@ def test_pypdfium2_job_fans_out_over_page_ranges(key_prefix):
         assert segments[-1].pagenr > 90
 
     with_dispatcher(key_prefix, scenario)
+
+
+def test_delete_of_a_running_job_stops_it_and_leaves_no_key(key_prefix):
+    async def scenario(store: JobStore, dispatcher: Dispatcher) -> None:
+        job = await submit_file(store, "fek_1_Pres_Decree.pdf", DocType.PDF, maxsize=200)
+
+        async def processing():
+            return (await store.job(job.id)).status == JobStatus.PROCESSING
+
+        await wait_until(processing, what="the job to start")
+        await store.delete(job.id, "acme")
+
+        async def runner_gone():
+            return job.id not in dispatcher.running
+
+        await wait_until(runner_gone, what="the runner to stop")
+        await asyncio.sleep(1.0)  # anything the stopped runner still wrote would be there by now
+        leftovers = [k.decode() async for k in store.redis.scan_iter(f"{key_prefix}:*")]
+        assert not [k for k in leftovers if job.id in k or job.documentid in k], leftovers
+        assert await store.jobs("acme") == []
+
+    with_dispatcher(key_prefix, scenario)

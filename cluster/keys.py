@@ -26,6 +26,10 @@ class Keys:
         """String: the uploaded bytes, kept only until the job ends."""
         return f"{self.prefix}:upload:{document_id}"
 
+    def upload_password(self, document_id: str) -> str:
+        """String: the password that opens an encrypted upload, kept exactly as long as the upload."""
+        return f"{self.prefix}:upload-password:{document_id}"
+
     def segments(self, document_id: str) -> str:
         """Hash: segment id -> segment JSON."""
         return f"{self.prefix}:segments:{document_id}"

@@ -24,7 +24,7 @@ from cluster.ocr_pool import OcrPools
 from cluster.records import DocumentRecord, JobRecord
 from cluster.store import JobStore
 from segmentation import PAGED_DOCTYPES, SegmentationError
-from segmentation.document import wants_ocr
+from segmentation.document import unlock, wants_ocr
 from segmentation.models import ImageExtraction, ProcessedDocument, RenderLimits
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,9 @@ class JobRunner:
             if data is None:
                 await self.store.fail(job, "the uploaded bytes were lost before processing")
                 return
+            password = await self.store.upload_password(document.id)
+            if password:
+                data = await asyncio.to_thread(unlock, data, document.doctype, password)
             result = await self._process(job, document, data, outstanding)
             await self.store.complete(job, result, time.monotonic() - started)
             finished = True

@@ -75,6 +75,7 @@ class JobStore:
         doctype: DocType,
         options: ParseOptions,
         callbackurl: str | None,
+        password: str | None = None,
     ) -> tuple[JobRecord, DocumentRecord]:
         """Store the document, its bytes and its job, and queue the job, in one transaction."""
         now = utcnow()
@@ -94,6 +95,8 @@ class JobStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.document(document_id), mapping=document.to_hash())
             pipe.set(self.keys.upload(document_id), data)
+            if password:
+                pipe.set(self.keys.upload_password(document_id), password)
             pipe.hset(self.keys.job(job_id), mapping=job.to_hash())
             for index in (self.keys.jobs_index(tenant), self.keys.jobs_index()):
                 pipe.zadd(index, {job_id: score})
@@ -172,6 +175,14 @@ class JobStore:
         data = await self.redis.get(self.keys.upload(document_id))
         return bytes(data) if data is not None else None
 
+    async def upload_password(self, document_id: str) -> str | None:
+        password = await self.redis.get(self.keys.upload_password(document_id))
+        return bytes(password).decode() if password is not None else None
+
+    def _drop_upload(self, pipe: Pipeline, document_id: str) -> None:
+        """The upload (and its password) is needed only until the job ends."""
+        pipe.delete(self.keys.upload(document_id), self.keys.upload_password(document_id))
+
     # -- the one place status changes -------------------------------------------------------
 
     async def _transition(
@@ -229,7 +240,7 @@ class JobStore:
         def also(pipe: Pipeline, job: JobRecord) -> None:
             pipe.hset(self.keys.document(job.documentid), mapping={
                 "status": DocumentStatus.CANCELED.value, "updated": job.updated.isoformat()})
-            pipe.delete(self.keys.upload(job.documentid))
+            self._drop_upload(pipe, job.documentid)
             callbacks.enqueue(pipe, self.keys, job, callbacks.payload(job))
 
         return await self._transition(job_id, JobStatus.CANCELED, tenant=tenant, extra=also)
@@ -247,6 +258,7 @@ class JobStore:
                 self.keys.job(job.id),
                 self.keys.document(job.documentid),
                 self.keys.upload(job.documentid),
+                self.keys.upload_password(job.documentid),
                 self.keys.segments(job.documentid),
                 self.keys.images(job.documentid),
                 self.keys.image_data(job.documentid),
@@ -317,7 +329,7 @@ class JobStore:
                 pipe.hset(segments_key, mapping=records)
             pipe.hset(self.keys.document(done.documentid), mapping={
                 "status": DocumentStatus.PROCESSED.value, "updated": done.updated.isoformat()})
-            pipe.delete(self.keys.upload(done.documentid))
+            self._drop_upload(pipe, done.documentid)
             pipe.delete(self.keys.images(done.documentid), self.keys.image_data(done.documentid))
             if images:
                 pipe.hset(self.keys.image_data(done.documentid), mapping=images)
@@ -336,7 +348,7 @@ class JobStore:
         """Mark the job FAILED with a reason a user can read; its upload is dropped."""
 
         def also(pipe: Pipeline, failed: JobRecord) -> None:
-            pipe.delete(self.keys.upload(failed.documentid))
+            self._drop_upload(pipe, failed.documentid)
             callbacks.enqueue(pipe, self.keys, failed, callbacks.payload(failed))
 
         fields: dict[str, Any] = {"error": reason}

@@ -68,6 +68,11 @@ def wants_ocr(doctype: DocType, options: ParseOptions) -> bool:
     return options.enable_ocr or options.force_full_page_ocr or doctype in IMAGE_DOCTYPES
 
 
+def unlock(data: bytes, doctype: DocType, password: str) -> bytes:
+    """The document opened with `password`, for every later step (PDFs are decrypted once, here)."""
+    return pdf_pymupdf.unlock(data, password) if doctype == DocType.PDF else data
+
+
 def count_pages(data: bytes, doctype: DocType, options: ParseOptions) -> int:
     """How many pages `extract_pages` can be asked for; 1 for formats that are not paged."""
     if doctype == DocType.PDF:

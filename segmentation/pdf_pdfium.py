@@ -44,7 +44,9 @@ def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise EncryptedDocument("the PDF is encrypted and needs a password") from exc
+            raise EncryptedDocument(
+                "the PDF is encrypted and needs a password (send it in the `password` field)"
+            ) from exc
         raise UnreadableDocument(f"the PDF cannot be opened: {exc}") from exc
     try:
         if len(document) == 0:

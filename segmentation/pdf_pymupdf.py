@@ -44,10 +44,26 @@ def open_pdf(data: bytes) -> Iterator[pymupdf.Document]:
         raise UnreadableDocument(f"the PDF cannot be opened: {exc}") from exc
     try:
         if document.needs_pass:
-            raise EncryptedDocument("the PDF is encrypted and needs a password")
+            raise EncryptedDocument("the PDF is encrypted and needs a password (send it in the `password` field)")
         if document.page_count == 0:
             raise UnreadableDocument("the PDF has no pages")
         yield document
+    finally:
+        document.close()
+
+
+def unlock(data: bytes, password: str) -> bytes:
+    """The PDF without its encryption, opened with `password`; an unencrypted PDF as it is."""
+    try:
+        document = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several unrelated types for broken files
+        raise UnreadableDocument(f"the PDF cannot be opened: {exc}") from exc
+    try:
+        if not document.needs_pass:
+            return data
+        if not document.authenticate(password):
+            raise EncryptedDocument("the password does not open the PDF")
+        return bytes(document.tobytes(encryption=pymupdf.PDF_ENCRYPT_NONE))  # type: ignore[attr-defined]
     finally:
         document.close()
 

@@ -33,6 +33,10 @@ async def submit_job(
     enable_ocr: Annotated[bool | None, Form()] = False,
     ocr_backend: Annotated[Literal["easyocr", "tesseract"] | None, Form()] = None,
     force_full_page_ocr: Annotated[bool | None, Form()] = False,
+    password: Annotated[
+        str | None,
+        Form(max_length=1024, description="Opens an encrypted PDF (docseg addition); dropped when the job ends."),
+    ] = None,
 ) -> ProcessDocReply:
     """Store the document and queue a job for it; processing happens in the background."""
     options = forms.parse_options(
@@ -46,7 +50,7 @@ async def submit_job(
     detected = forms.detect(data, doctype, filename)
     job, document = await store.submit(
         tenant=caller.subject, ip=client_ip(request), filename=filename, data=data,
-        doctype=detected, options=options, callbackurl=callback,
+        doctype=detected, options=options, callbackurl=callback, password=password or None,
     )
     return ProcessDocReply(success=True, jobid=job.id, documentid=document.id)
 

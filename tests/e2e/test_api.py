@@ -288,3 +288,15 @@ def test_restart_keeps_jobs(service):
         assert client.get(f"/documents/{reply['documentid']}/segments").json() == segments
         again = submit(client, "pypdf_multicolumn.pdf", maxsize=500)
         assert wait_for(client, again["jobid"])["status"] == "COMPLETED"
+
+
+def test_a_password_opens_an_encrypted_pdf(service):
+    with service.client("acme") as client:
+        opened = submit(client, "pdfminer_aes-256.pdf", password="baz")
+        wrong = submit(client, "pdfminer_aes-256.pdf", password="nope")
+        missing = submit(client, "pdfminer_aes-256.pdf")
+        assert wait_for(client, opened["jobid"])["status"] == "COMPLETED"
+        assert client.get(f"/documents/{opened['documentid']}/segments").json()["segments"]
+        assert wait_for(client, wrong["jobid"])["error"] == "the password does not open the PDF"
+        assert "send it in the `password` field" in wait_for(client, missing["jobid"])["error"]
+        assert "password" not in client.get(f"/jobs/{opened['jobid']}").json()

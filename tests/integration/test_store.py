@@ -170,3 +170,25 @@ def test_racing_claims_never_share_an_attempt(key_prefix):
         assert (await store.job(job.id)).attempt == max(winners)
 
     run_with_store(key_prefix, scenario)
+
+
+def test_an_uploads_password_lives_exactly_as_long_as_the_upload(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        for end in ("complete", "fail", "cancel"):
+            job, document = await store.submit(
+                tenant="acme", ip="10.0.0.1", filename="a.pdf", data=b"%PDF-", doctype=DocType.PDF,
+                options=ParseOptions(), callbackurl=None, password="s3cret",
+            )
+            assert await store.upload_password(document.id) == "s3cret"
+            if end == "cancel":
+                await store.cancel(job.id)
+            else:
+                claimed = await store.claim(job.id)
+                if end == "complete":
+                    await store.complete(claimed, result([]), 0.1)
+                else:
+                    await store.fail(claimed, "broken")
+            assert await store.upload_password(document.id) is None
+            assert await store.upload(document.id) is None
+
+    run_with_store(key_prefix, scenario)

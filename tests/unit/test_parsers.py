@@ -252,3 +252,20 @@ def test_both_backends_extract_embedded_images_and_link_them_in_place(backend):
     assert len(links) == 1 and 0 < links[0] < len(page.blocks)  # among the text, not before or after it all
     assert page.blocks[links[0]].text == f"![image](images/{image.id})"
     assert not extract_pages(data, DocType.PDF, replace(options, process_images=False), 0, 1)[0].images
+
+
+@pytest.mark.parametrize(
+    ("name", "password"), [("pypdf_libreoffice-writer-password.pdf", "openpassword"), ("pdfminer_aes-256.pdf", "baz")]
+)
+def test_the_password_opens_an_encrypted_pdf_for_both_backends(name, password):
+    from segmentation.document import unlock
+
+    data = corpus_file(name).read_bytes()
+    with pytest.raises(EncryptedDocument, match="does not open"):
+        unlock(data, DocType.PDF, "wrong")
+    opened = unlock(data, DocType.PDF, password)
+    for backend in PdfBackend:
+        drafts = segment_document(opened, DocType.PDF, ParseOptions(pdf_parsing_backend=backend))
+        assert drafts and all(d.body.strip() for d in drafts)
+    plain = corpus_file("pypdf_multicolumn.pdf").read_bytes()
+    assert unlock(plain, DocType.PDF, "anything") == plain

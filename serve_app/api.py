@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from serve_app import deps
+from serve_app.body_limit import BodyLimit
 from serve_app.errors import install_error_handlers
 from serve_app.routes import documents, jobs, meta
 
@@ -17,6 +19,7 @@ def create_api() -> FastAPI:
     for router in (meta.router, jobs.router, documents.router):
         api.include_router(router)
     install_error_handlers(api)
+    api.add_middleware(BodyLimit, limit=lambda: deps.current_settings().limits.max_upload_bytes)
     return api
 
 

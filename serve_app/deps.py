@@ -44,6 +44,11 @@ def _store() -> JobStore:
 
 
 def _settings() -> Settings:
+    return current_settings()
+
+
+def current_settings() -> Settings:
+    """The installed settings, for code outside FastAPI's dependency injection (middleware)."""
     return _current().settings
 
 

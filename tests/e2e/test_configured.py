@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import uuid
@@ -61,6 +62,36 @@ def test_uploads_over_the_limit_are_413(configured):
         response = client.post("/jobs", files={"uploadfile": ("big.pdf", big)})
         assert response.status_code == 413 and "limit" in response.json()["detail"]
         assert client.get("/jobs/").status_code == 200
+
+
+def test_413_comes_before_the_body_is_read(configured):
+    """A client declaring 500 MB gets its 413 after sending a few bytes; one streaming without a
+    length gets it too, the API having stopped reading at the limit."""
+    service, _ = configured
+    host, port = "127.0.0.1", int(service.url.rsplit(":", 1)[1])
+    head = (
+        f"POST /jobs HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {service.dev_token}\r\n"
+        "Content-Type: multipart/form-data; boundary=B\r\n"
+    )
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall((head + "Content-Length: 500000000\r\n\r\n--B\r\n").encode())
+        assert connection.recv(4096).startswith(b"HTTP/1.1 413")
+
+    sent = 0
+
+    def chunks():
+        nonlocal sent
+        yield b"--B\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"a.pdf\"\r\n\r\n"
+        for _ in range(10_000):  # up to 640 MB, if nobody stopped it
+            sent += 65536
+            yield b"x" * 65536
+
+    headers = {"Authorization": f"Bearer {service.dev_token}", "Content-Type": "multipart/form-data; boundary=B"}
+    with httpx.Client(base_url=service.url, headers=headers, timeout=60) as client:
+        response = client.post("/jobs", content=chunks())
+        assert response.status_code == 413 and "limit" in response.json()["detail"]
+    # The API stopped reading at the limit; Serve's HTTP proxy drains (and drops) the rest of the stream.
+    assert sent > 0
 
 
 def test_token_command(tmp_path):

@@ -115,20 +115,26 @@ def test_text_job(key_prefix):
     with_dispatcher(key_prefix, scenario)
 
 
+async def stopped_mid_job(store: JobStore, dispatcher: Dispatcher, name: str, stop) -> JobRecord:
+    """Submit a document, wait until its job runs, `stop` it (cancel or delete), wait for its runner to go."""
+    job = await submit_file(store, name, DocType.PDF, maxsize=200)
+
+    async def processing():
+        return (await store.job(job.id)).status == JobStatus.PROCESSING
+
+    await wait_until(processing, what="the job to start")
+    await stop(job.id, "acme")
+
+    async def runner_gone():
+        return job.id not in dispatcher.running
+
+    await wait_until(runner_gone, what="the runner to stop")
+    return job
+
+
 def test_cancel_stops_a_running_job(key_prefix):
     async def scenario(store: JobStore, dispatcher: Dispatcher) -> None:
-        job = await submit_file(store, "pypdf_GeoTopo-komprimiert.pdf", DocType.PDF, maxsize=200)
-
-        async def processing():
-            return (await store.job(job.id)).status == JobStatus.PROCESSING
-
-        await wait_until(processing, what="the job to start")
-        await store.cancel(job.id, "acme")
-
-        async def runner_gone():
-            return job.id not in dispatcher.running
-
-        await wait_until(runner_gone, what="the runner to stop")
+        job = await stopped_mid_job(store, dispatcher, "pypdf_GeoTopo-komprimiert.pdf", store.cancel)
         stored = await store.job(job.id)
         assert stored.status == JobStatus.CANCELED
         assert await store.redis.hlen(store.keys.segments(job.documentid)) == 0
@@ -178,18 +184,7 @@ def test_pypdfium2_job_fans_out_over_page_ranges(key_prefix):
 
 def test_delete_of_a_running_job_stops_it_and_leaves_no_key(key_prefix):
     async def scenario(store: JobStore, dispatcher: Dispatcher) -> None:
-        job = await submit_file(store, "fek_1_Pres_Decree.pdf", DocType.PDF, maxsize=200)
-
-        async def processing():
-            return (await store.job(job.id)).status == JobStatus.PROCESSING
-
-        await wait_until(processing, what="the job to start")
-        await store.delete(job.id, "acme")
-
-        async def runner_gone():
-            return job.id not in dispatcher.running
-
-        await wait_until(runner_gone, what="the runner to stop")
+        job = await stopped_mid_job(store, dispatcher, "fek_1_Pres_Decree.pdf", store.delete)
         await asyncio.sleep(1.0)  # anything the stopped runner still wrote would be there by now
         leftovers = [k.decode() async for k in store.redis.scan_iter(f"{key_prefix}:*")]
         assert not [k for k in leftovers if job.id in k or job.documentid in k], leftovers

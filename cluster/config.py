@@ -36,6 +36,10 @@ class WorkConfig(BaseModel):
     poll_seconds: float = Field(
         default=1.0, gt=0, description="Longest wait on the queue before the dispatcher looks around."
     )
+    check_seconds: float = Field(
+        default=0.25, gt=0,
+        description="How often a runner looks whether its job was cancelled or deleted while its tasks run.",
+    )
     max_attempts: int = Field(
         default=5, ge=1,
         description="Runs of a job (each restart of a killed service or dispatcher is one) before it FAILS: "
@@ -90,6 +94,10 @@ class CallbackConfig(BaseModel):
         "in the data directory.",
     )
     timeout_seconds: float = Field(default=10.0, gt=0, description="Time allowed for one delivery.")
+    check_seconds: float = Field(
+        default=0.25, gt=0,
+        description="How often a runner looks whether its job was cancelled or deleted while its tasks run.",
+    )
     max_attempts: int = Field(default=8, ge=1, description="Deliveries tried before a callback is dropped.")
     backoff_seconds: float = Field(default=2.0, gt=0, description="Wait before the first retry; doubles each time.")
     backoff_cap_seconds: float = Field(default=600.0, gt=0, description="Longest wait between retries.")

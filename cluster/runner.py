@@ -155,12 +155,15 @@ class JobRunner:
         waiting, pages_done = [head_ref, *range_refs], 0
         while waiting:
             ready, waiting = await asyncio.to_thread(
-                ray.wait, waiting, num_returns=1, timeout=self.config.poll_seconds,
+                ray.wait, waiting, num_returns=1, timeout=self.config.check_seconds,
                 fetch_local=False,
             )
-            pages_done += sum(sizes[ref] for ref in ready)
-            # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
-            job = await self.store.report_progress(job, pages_done, pages)
+            if ready:
+                pages_done += sum(sizes[ref] for ref in ready)
+                # Also the cancel check: raises once the job is no longer PROCESSING under our attempt.
+                job = await self.store.report_progress(job, pages_done, pages)
+            else:
+                await self.store.check_owner(job)
             self._check_deadline(deadline)
         final = _start(tasks.assemble_segments, retries, options, plan, head_ref, *range_refs)
         outstanding.append(final)
@@ -172,7 +175,7 @@ class JobRunner:
         """Wait for a task, checking between polls that the job is still this runner's to finish."""
         while True:
             ready, _ = await asyncio.to_thread(
-                ray.wait, [ref], num_returns=1, timeout=self.config.poll_seconds, fetch_local=False
+                ray.wait, [ref], num_returns=1, timeout=self.config.check_seconds, fetch_local=False
             )
             if ready:
                 return

@@ -191,3 +191,19 @@ def test_delete_of_a_running_job_stops_it_and_leaves_no_key(key_prefix):
         assert await store.jobs("acme") == []
 
     with_dispatcher(key_prefix, scenario)
+
+
+def test_a_cancelled_job_stops_within_a_second(key_prefix):
+    async def scenario(store: JobStore, dispatcher: Dispatcher) -> None:
+        cancelled_at: list[float] = []
+
+        async def cancel(job_id: str, tenant: str) -> None:
+            cancelled_at.append(time.monotonic())
+            await store.cancel(job_id, tenant)
+
+        await stopped_mid_job(store, dispatcher, "fek_1_Pres_Decree.pdf", cancel)
+        stopped = time.monotonic() - cancelled_at[0]
+        print(f"runner stopped {stopped:.2f} s after the cancel")
+        assert stopped < 1.0  # the promise; the runner looks every 0.25 s
+
+    with_dispatcher(key_prefix, scenario, CONFIG.model_copy(update={"check_seconds": WorkConfig().check_seconds}))

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from serve_app import cli_client
 from serve_app.auth import issue_token
 from serve_app.settings import Settings
 
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires (default 3600)")
     token.add_argument("--role", default=None, help="'admin' sees every tenant")
     token.set_defaults(handler=_token)
+    cli_client.register(commands)
     return parser
 
 

@@ -32,7 +32,7 @@ import httpx
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from cluster import egress
+from cluster import egress, metrics
 from cluster.config import CallbackConfig
 from cluster.keys import Keys
 from cluster.records import JobRecord
@@ -184,11 +184,14 @@ class CallbackDeliverer:
         if outcome is None:
             await self._forget(delivery_id)
             self.delivered += 1
+            metrics.CALLBACKS.inc(1, tags={"outcome": "delivered"})
         elif attempts >= self.config.max_attempts:
             log.warning("callback %s to %s dropped after %d attempts: %s", delivery_id, url, attempts, outcome)
             await self._forget(delivery_id)
             self.failed += 1
+            metrics.CALLBACKS.inc(1, tags={"outcome": "dropped"})
         else:
+            metrics.CALLBACKS.inc(1, tags={"outcome": "retried"})
             wait = min(self.config.backoff_cap_seconds, self.config.backoff_seconds * 2 ** (attempts - 1))
             wait *= random.uniform(0.5, 1.0)  # jitter: receivers that come back are not hit all at once
             async with self.redis.pipeline(transaction=True) as pipe:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from cluster import metrics
 from cluster.config import WorkConfig
 from cluster.queue import Entry, JobQueue
 from cluster.runner import JobRunner
@@ -63,6 +64,8 @@ class Dispatcher:
         block_ms = int(self.config.poll_seconds * 1000)
         while True:
             try:
+                metrics.QUEUE_DEPTH.set(await self.queue.depth())
+                metrics.RUNNING_JOBS.set(len(self.running))
                 free = self.config.max_running_jobs - len(self.running)
                 if free <= 0:
                     await asyncio.wait(

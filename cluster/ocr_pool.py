@@ -7,13 +7,14 @@ pages, so a cancelled job stops holding the pool while other jobs' pages go on.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import ray
-from ray.exceptions import TaskCancelledError
+from ray.exceptions import RayError, TaskCancelledError
 
 from cluster.config import OcrConfig
 from segmentation import OcrBackend, SegmentationError
@@ -64,6 +65,20 @@ class OcrPools:
     def __init__(self, config: OcrConfig) -> None:
         self.config = config
         self._pools: dict[OcrBackend, list[Any]] = {}
+
+    async def health(self, timeout: float = 2.0) -> dict[str, dict[str, int]]:
+        """Per started backend, how many actors answer within `timeout` out of how many there are."""
+        report = {}
+        for backend, actors in self._pools.items():
+            answering = 0
+            for actor in actors:
+                try:
+                    await asyncio.wait_for(actor.pages_done.remote(), timeout)
+                    answering += 1
+                except (TimeoutError, RayError):
+                    pass
+            report[backend.value] = {"actors": len(actors), "answering": answering}
+        return report
 
     def actors(self, backend: OcrBackend | None) -> list[Any]:
         backend = backend or OcrBackend.EASYOCR

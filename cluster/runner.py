@@ -17,7 +17,7 @@ from typing import Any
 import ray
 from ray.exceptions import RayError, RayTaskError, WorkerCrashedError
 
-from cluster import tasks
+from cluster import metrics, tasks
 from cluster.config import OcrConfig, WorkConfig
 from cluster.errors import ClusterError
 from cluster.ocr_pool import OcrPools
@@ -92,15 +92,20 @@ class JobRunner:
             password = await self.store.upload_password(document.id)
             if password:
                 data = await asyncio.to_thread(unlock, data, document.doctype, password)
-            result = await self._process(job, document, data, outstanding)
-            await self.store.complete(job, result, time.monotonic() - started)
+            result, pages = await self._process(job, document, data, outstanding)
+            elapsed = time.monotonic() - started
+            await self.store.complete(job, result, elapsed)
             finished = True
+            metrics.JOB_SECONDS.observe(elapsed, tags={"status": "COMPLETED"})
+            metrics.PAGE_SECONDS.observe(elapsed / max(pages, 1))
+            metrics.PAGES.inc(pages, tags={"kind": "all"})
         except ClusterError as exc:
             log.info("job %s stopped: %s", job_id, exc)
         except (SegmentationError, RayError) as exc:
             log.warning("job %s failed: %s", job_id, exc)
             force_cancel = isinstance(exc, OverLimit)  # a task past its time may be stuck in C code
             await self._fail_quietly(job, _user_message(exc), time.monotonic() - started)
+            metrics.JOB_SECONDS.observe(time.monotonic() - started, tags={"status": "FAILED"})
         finally:
             if not finished:  # cancelled, superseded or failed: its other tasks are wasted work
                 for ref in outstanding:
@@ -118,7 +123,8 @@ class JobRunner:
         document: DocumentRecord,
         data: bytes,
         outstanding: list[ray.ObjectRef],
-    ) -> ProcessedDocument:
+    ) -> tuple[ProcessedDocument, int]:
+        """The processed document and its page count."""
         options, doctype = document.options, document.doctype
         plan = tasks.PagePlan(
             ocr_actors=self.ocr_pools.actors(options.ocr_backend) if wants_ocr(doctype, options) else None,
@@ -143,7 +149,7 @@ class JobRunner:
         deadline = min(deadline, time.monotonic() + 60 + self.config.page_seconds * pages)
         if pages <= head:  # a short document: the first task did everything
             assembled: ProcessedDocument = await drafts_ref
-            return assembled
+            return assembled, pages
         ranges = plan_ranges(pages - head, self._workers(), self.config) if doctype in PAGED_DOCTYPES else []
         range_refs = [
             _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop, plan)
@@ -169,7 +175,7 @@ class JobRunner:
         outstanding.append(final)
         await self._wait(job, final, deadline)
         result: ProcessedDocument = await final
-        return result
+        return result, pages
 
     async def _wait(self, job: JobRecord, ref: ray.ObjectRef, deadline: float) -> None:
         """Wait for a task, checking between polls that the job is still this runner's to finish."""

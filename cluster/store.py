@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from cluster import callbacks
+from cluster import callbacks, metrics
 from cluster.errors import (
     DocumentNotFound,
     ImageNotFound,
@@ -228,6 +228,8 @@ class JobStore:
                     if extra is not None:
                         extra(pipe, changed)
                     await pipe.execute()
+                    if target in TERMINAL:
+                        metrics.JOBS.inc(1, tags={"status": target.value})
                     return changed
                 except WatchError:
                     continue

@@ -8,13 +8,14 @@ to the OCR actor pool; the task waits for their lines without holding its CPU.
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import ray
 
+from cluster import metrics
 from cluster.ocr_pool import recognize_pages
 from segmentation import DocType, PageContent, ParseOptions, SegmentationError, document
 from segmentation.models import DEFAULT_RENDER_LIMITS, ImageExtraction, ProcessedDocument, RenderLimits
@@ -75,8 +76,14 @@ def _pages(
     actors = plan.ocr_actors
     if actors is None:
         return pages
+
+    def recognize(images: Sequence[Any]) -> list[Any]:
+        metrics.OCR_BATCH_PAGES.observe(len(images))
+        metrics.PAGES.inc(len(images), tags={"kind": "ocr"})
+        return recognize_pages(actors, images)
+
     return _limited(plan, lambda: document.apply_ocr(
-        data, doctype, options, pages, lambda images: recognize_pages(actors, images), plan.dpi, plan.render_limits
+        data, doctype, options, pages, recognize, plan.dpi, plan.render_limits
     ))
 
 

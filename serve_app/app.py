@@ -49,6 +49,15 @@ class DispatcherDeployment:
     async def running_jobs(self) -> list[str]:
         return sorted(self.dispatcher.running)
 
+    async def health(self) -> dict[str, object]:
+        """The dispatcher loop, the callback deliverer and the OCR actors (started on first use)."""
+        return {
+            "dispatcher": self.dispatcher.alive,
+            "callbacks": self.callbacks.alive,
+            "running_jobs": len(self.dispatcher.running),
+            "ocr": await self.dispatcher.runner.ocr_pools.health(),
+        }
+
 
 @serve.deployment(ray_actor_options={"num_cpus": 0})
 @serve.ingress(api)
@@ -61,10 +70,11 @@ class ApiIngress:
                 settings=settings,
                 store=JobStore.from_url(settings.redis(), settings.key_prefix),
                 verifier=TokenVerifier(settings.secret(), settings.auth),
+                dispatcher=dispatcher,
             )
         )
         # Binding the dispatcher here makes Serve deploy, health-check and restart it with the API;
-        # the API itself never calls it (jobs reach it through the Redis queue).
+        # jobs reach it through the Redis queue, and only the deep health check calls it.
         self.dispatcher = dispatcher
 
 
@@ -73,9 +83,6 @@ def build_app(settings: Settings) -> Application:
     settings.redis()
     settings.secret()
     # The decorators turn the classes into Deployments, which mypy cannot see.
-    ingress = ApiIngress.options(  # type: ignore[attr-defined]
-        num_replicas=settings.serve.num_replicas,
-        max_ongoing_requests=settings.serve.max_ongoing_requests,
-    )
+    ingress = ApiIngress.options(**settings.serve.replica_options())  # type: ignore[attr-defined]
     dispatcher = DispatcherDeployment.bind(settings)  # type: ignore[attr-defined]
     return ingress.bind(settings, dispatcher)

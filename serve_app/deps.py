@@ -8,7 +8,7 @@ the object the replica's constructor can see.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +23,7 @@ class Services:
     settings: Settings
     store: JobStore
     verifier: TokenVerifier
+    dispatcher: Any = None  # the dispatcher deployment's handle, for the deep health check
 
 
 _services: Services | None = None
@@ -45,6 +46,11 @@ def _store() -> JobStore:
 
 def _settings() -> Settings:
     return current_settings()
+
+
+def current_services() -> Services:
+    """The installed services, for the routes that need more than one of them."""
+    return _current()
 
 
 def current_settings() -> Settings:

@@ -20,6 +20,10 @@ class UploadTooLarge(Exception):
     """The upload is larger than the configured limit."""
 
 
+class ServiceBusy(Exception):
+    """More jobs are waiting than the service accepts (backpressure); the client should retry later."""
+
+
 def _detail(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
@@ -43,6 +47,9 @@ def install_error_handlers(api: FastAPI) -> None:
     async def too_large(_: Request, exc: Exception) -> JSONResponse:
         return _detail(413, str(exc))
 
+    async def busy(_: Request, exc: Exception) -> JSONResponse:
+        return _detail(503, str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     async def store_down(_: Request, exc: Exception) -> JSONResponse:
         return _detail(503, "the job store is unavailable; retry later",
                        {"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -52,5 +59,6 @@ def install_error_handlers(api: FastAPI) -> None:
     api.add_exception_handler(InvalidTransition, conflict)
     api.add_exception_handler(AuthError, unauthorized)
     api.add_exception_handler(UploadTooLarge, too_large)
+    api.add_exception_handler(ServiceBusy, busy)
     api.add_exception_handler(RedisConnectionError, store_down)
     api.add_exception_handler(RedisTimeoutError, store_down)

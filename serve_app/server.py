@@ -80,6 +80,7 @@ class LocalService:
         ray.init(
             address=self.settings.ray_address or "local",
             num_cpus=self.settings.num_cpus if self._own_ray else None,
+            _metrics_export_port=self.settings.metrics_port if self._own_ray else None,
             include_dashboard=False,
             logging_level=logging.WARNING,
             log_to_driver=False,

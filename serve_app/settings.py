@@ -28,8 +28,26 @@ class AuthConfig(BaseModel):
 class ServeConfig(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    num_replicas: int = Field(default=1, ge=1, description="API replicas.")
+    num_replicas: int = Field(default=1, ge=1, description="API replicas (without autoscaling).")
     max_ongoing_requests: int = Field(default=64, ge=1, description="Concurrent requests per API replica.")
+    max_replicas: int | None = Field(
+        default=None, ge=1, description="Set to autoscale the API replicas between num_replicas and this."
+    )
+    target_ongoing_requests: float = Field(
+        default=16.0, gt=0, description="Autoscaling aims at this many requests in flight per replica."
+    )
+
+    def replica_options(self) -> dict[str, object]:
+        """Serve deployment options for the API: a fixed count, or autoscaling bounds."""
+        if self.max_replicas is None or self.max_replicas <= self.num_replicas:
+            return {"num_replicas": self.num_replicas, "max_ongoing_requests": self.max_ongoing_requests}
+        return {
+            "max_ongoing_requests": self.max_ongoing_requests,
+            "autoscaling_config": {
+                "min_replicas": self.num_replicas, "max_replicas": self.max_replicas,
+                "target_ongoing_requests": self.target_ongoing_requests,
+            },
+        }
 
 
 class RedisConfig(BaseModel):
@@ -42,6 +60,10 @@ class RedisConfig(BaseModel):
 
 class LimitsConfig(BaseModel):
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1, description="Largest upload (413 above).")
+    max_queued_jobs: int = Field(
+        default=1000, ge=1,
+        description="Jobs queued or running past which POST /jobs answers 503 with Retry-After (backpressure).",
+    )
 
 
 class Settings(BaseSettings):
@@ -65,6 +87,10 @@ class Settings(BaseSettings):
     )
     key_prefix: str = Field(default="docseg", pattern=r"^[A-Za-z0-9_.\-]+$")
     num_cpus: int | None = Field(default=None, ge=1, description="CPUs of a local Ray instance.")
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Port of a local Ray instance's Prometheus endpoint (/metrics); unset: Ray picks one.",
+    )
     auth: AuthConfig = AuthConfig()
     work: WorkConfig = WorkConfig()
     ocr: OcrConfig = OcrConfig()

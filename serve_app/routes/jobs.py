@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
+from cluster.queue import JobQueue
 from serve_app import forms
 from serve_app.deps import AppSettings, Caller, Store, client_ip
+from serve_app.errors import ServiceBusy
 from serve_app.schemas import Job, JobList, JobPatch, ProcessDocReply
 
 router = APIRouter(tags=["jobs"])
@@ -15,7 +17,11 @@ router = APIRouter(tags=["jobs"])
 DoctypeName = Literal["", "pdf", "docx", "pptx", "xlsx", "txt", "html", "md", "png", "jpeg", "tiff"]
 
 
-@router.post("/jobs", response_model=ProcessDocReply)
+@router.post(
+    "/jobs", response_model=ProcessDocReply,
+    responses={413: {"description": "The upload is over the limit"},
+               503: {"description": "Too many jobs waiting; retry after Retry-After seconds"}},
+)
 @router.post("/jobs/", response_model=ProcessDocReply, include_in_schema=False)
 async def submit_job(
     request: Request,
@@ -39,6 +45,9 @@ async def submit_job(
     ] = None,
 ) -> ProcessDocReply:
     """Store the document and queue a job for it; processing happens in the background."""
+    waiting = await JobQueue(store.redis, store.keys).depth()
+    if waiting >= settings.limits.max_queued_jobs:
+        raise ServiceBusy(f"{waiting} jobs are waiting or running; retry later")
     options = forms.parse_options(
         maxsize=maxsize, usetags=usetags, maxtags=maxtags, process_images=process_images,
         pdf_parsing_backend=pdf_parsing_backend, enable_ocr=enable_ocr, ocr_backend=ocr_backend,

@@ -301,3 +301,12 @@ def test_a_password_opens_an_encrypted_pdf(service):
         assert wait_for(client, wrong["jobid"])["error"] == "the password does not open the PDF"
         assert "send it in the `password` field" in wait_for(client, missing["jobid"])["error"]
         assert "password" not in client.get(f"/jobs/{opened['jobid']}").json()
+
+
+def test_deep_health_reports_every_part(service):
+    with service.client() as client:
+        response = client.get("/health")
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["status"] == "ok" and report["redis"] and report["dispatcher"] and report["callbacks"]
+    assert all(pool["answering"] == pool["actors"] > 0 for pool in report["ocr"].values())

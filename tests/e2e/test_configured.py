@@ -5,7 +5,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import jwt
@@ -28,6 +31,8 @@ def configured(tmp_path_factory):
         env={
             "REDIS_URL": REDIS_URL, "JWT_SECRET": SECRET, "DOCSEG_KEY_PREFIX": prefix,
             "DOCSEG_NUM_CPUS": "1", "DOCSEG_LIMITS__MAX_UPLOAD_BYTES": "200000",
+            "DOCSEG_LIMITS__MAX_QUEUED_JOBS": "3",
+            "DOCSEG_SERVE__MAX_REPLICAS": "2",  # the API autoscales between 1 and 2 replicas
         },
     )
     service.start()
@@ -92,6 +97,30 @@ def test_413_comes_before_the_body_is_read(configured):
         assert response.status_code == 413 and "limit" in response.json()["detail"]
     # The API stopped reading at the limit; Serve's HTTP proxy drains (and drops) the rest of the stream.
     assert sent > 0
+
+
+def test_a_burst_beyond_the_queue_limit_gets_503s_not_a_melted_service(configured):
+    service, _ = configured
+    headers = {"Authorization": f"Bearer {service.dev_token}"}
+    data = corpus_file("pypdf_multicolumn.pdf").read_bytes()
+
+    def post(_: int) -> httpx.Response:
+        with httpx.Client(base_url=service.url, headers=headers, timeout=60) as client:
+            return client.post("/jobs", files={"uploadfile": ("a.pdf", data)})
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        responses = list(pool.map(post, range(40)))
+    statuses = Counter(r.status_code for r in responses)
+    assert set(statuses) <= {200, 503} and statuses[200] >= 3 and statuses[503] > 0, statuses
+    busy = next(r for r in responses if r.status_code == 503)
+    assert int(busy.headers["retry-after"]) > 0 and "retry later" in busy.json()["detail"]
+    with httpx.Client(base_url=service.url, headers=headers, timeout=60) as client:
+        for reply in (r.json() for r in responses if r.status_code == 200):
+            deadline = time.monotonic() + 120
+            while client.get(f"/jobs/{reply['jobid']}").json()["status"] not in ("COMPLETED", "FAILED"):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            assert client.get(f"/jobs/{reply['jobid']}").json()["status"] == "COMPLETED"
 
 
 def test_token_command(tmp_path):

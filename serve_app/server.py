@@ -85,7 +85,10 @@ class LocalService:
             logging_level=logging.WARNING,
             log_to_driver=False,
         )
-        serve.start(http_options={"host": self.settings.serve.host, "port": self.settings.serve.port})
+        serve.start(
+            proxy_location=self.settings.serve.proxy_location,
+            http_options={"host": self.settings.serve.host, "port": self.settings.serve.port},
+        )
         serve.run(build_app(self.settings), name=APP_NAME, route_prefix="/")
 
     def stop(self) -> None:

@@ -30,6 +30,10 @@ class ServeConfig(BaseModel):
     port: int = Field(default=8000, ge=0, le=65535)
     num_replicas: int = Field(default=1, ge=1, description="API replicas (without autoscaling).")
     max_ongoing_requests: int = Field(default=64, ge=1, description="Concurrent requests per API replica.")
+    proxy_location: Literal["HeadOnly", "EveryNode"] = Field(
+        default="HeadOnly",
+        description="Where `docseg serve` runs HTTP proxies: the head only (one URL), or every node.",
+    )
     max_replicas: int | None = Field(
         default=None, ge=1, description="Set to autoscale the API replicas between num_replicas and this."
     )

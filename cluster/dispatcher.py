@@ -11,6 +11,7 @@ import logging
 
 from cluster import metrics
 from cluster.config import WorkConfig
+from cluster.logs import job_fields
 from cluster.queue import Entry, JobQueue
 from cluster.runner import JobRunner
 
@@ -52,7 +53,7 @@ class Dispatcher:
             await self.queue.done(entry_id)
         except Exception:
             # Left unacknowledged: the entry is claimed again after the lease.
-            log.exception("runner for job %s crashed", job_id)
+            log.exception("runner for job %s crashed", job_id, extra=job_fields(job_id))
         finally:
             self.running.pop(job_id, None)
 

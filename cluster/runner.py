@@ -20,6 +20,7 @@ from ray.exceptions import RayError, RayTaskError, WorkerCrashedError
 from cluster import metrics, tasks
 from cluster.config import OcrConfig, WorkConfig
 from cluster.errors import ClusterError
+from cluster.logs import job_fields
 from cluster.ocr_pool import OcrPools
 from cluster.records import DocumentRecord, JobRecord
 from cluster.store import JobStore
@@ -75,7 +76,7 @@ class JobRunner:
         try:
             job = await self.store.claim(job_id)
         except ClusterError as exc:  # cancelled, deleted or finished before it started
-            log.info("job %s not started: %s", job_id, exc)
+            log.info("job %s not started: %s", job_id, exc, extra=job_fields(job_id))
             return
         started = time.monotonic()
         outstanding: list[ray.ObjectRef] = []
@@ -96,13 +97,14 @@ class JobRunner:
             elapsed = time.monotonic() - started
             await self.store.complete(job, result, elapsed)
             finished = True
+            log.info("job %s completed: %d pages in %.2f s", job_id, pages, elapsed, extra=job_fields(job_id))
             metrics.JOB_SECONDS.observe(elapsed, tags={"status": "COMPLETED"})
             metrics.PAGE_SECONDS.observe(elapsed / max(pages, 1))
             metrics.PAGES.inc(pages, tags={"kind": "all"})
         except ClusterError as exc:
-            log.info("job %s stopped: %s", job_id, exc)
+            log.info("job %s stopped: %s", job_id, exc, extra=job_fields(job_id))
         except (SegmentationError, RayError) as exc:
-            log.warning("job %s failed: %s", job_id, exc)
+            log.warning("job %s failed: %s", job_id, exc, extra=job_fields(job_id))
             force_cancel = isinstance(exc, OverLimit)  # a task past its time may be stuck in C code
             await self._fail_quietly(job, _user_message(exc), time.monotonic() - started)
             metrics.JOB_SECONDS.observe(time.monotonic() - started, tags={"status": "FAILED"})
@@ -115,7 +117,7 @@ class JobRunner:
         try:
             await self.store.fail(job, reason, elapsed)
         except ClusterError as exc:
-            log.info("job %s not marked failed: %s", job.id, exc)
+            log.info("job %s not marked failed: %s", job.id, exc, extra=job_fields(job.id))
 
     async def _process(
         self,

@@ -12,6 +12,7 @@ from ray import serve
 from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
 
+from cluster import logs
 from cluster.callbacks import CallbackDeliverer
 from cluster.dispatcher import Dispatcher
 from cluster.queue import JobQueue
@@ -30,6 +31,7 @@ class DispatcherDeployment:
     """Hosts the one dispatcher loop; Serve restarts it when its health check fails."""
 
     def __init__(self, settings: Settings) -> None:
+        logs.configure()
         store = JobStore.from_url(
             settings.redis(), settings.key_prefix, settings.callbacks.progress_interval_seconds
         )

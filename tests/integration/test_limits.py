@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import ray
 
@@ -19,7 +21,9 @@ from tests.integration.test_pipeline import CONFIG, finished, submit_file, with_
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
 
-def test_too_many_pages_fails_and_a_short_document_still_completes(key_prefix):
+def test_too_many_pages_fails_and_a_short_document_still_completes(key_prefix, caplog):
+    caplog.set_level(logging.INFO, logger="cluster")
+
     async def scenario(store: JobStore, _: Dispatcher) -> None:
         long = await submit_file(store, "fek_1_Pres_Decree.pdf", DocType.PDF)
         short = await submit_file(store, "pypdf_multicolumn.pdf", DocType.PDF)
@@ -27,6 +31,9 @@ def test_too_many_pages_fails_and_a_short_document_still_completes(key_prefix):
         assert failed.status == JobStatus.FAILED
         assert failed.error == "the document has 100 pages; at most 50 are processed"
         assert (await finished(store, short.id)).status == JobStatus.COMPLETED
+        # The runner's log lines name their job, for log pipelines (cluster/logs.py).
+        assert any(getattr(r, "job_id", None) == long.id and r.levelname == "WARNING" for r in caplog.records)
+        assert any(getattr(r, "job_id", None) == short.id and "completed" in r.getMessage() for r in caplog.records)
 
     with_dispatcher(key_prefix, scenario, CONFIG.model_copy(update={"max_pages": 50}))
 

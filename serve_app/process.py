@@ -41,6 +41,20 @@ def _session_members(session: int) -> list[int]:
     return members
 
 
+def kill_session(session: int, timeout: float = 30) -> None:
+    """SIGKILL every process of a session (a process started with start_new_session leads one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        members = _session_members(session)
+        if not members:
+            return
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    raise RuntimeError(f"processes of session {session} outlived SIGKILL")
+
+
 class ServiceProcess:
     def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
@@ -94,18 +108,8 @@ class ServiceProcess:
         workers make process groups of their own, so the session, not the group, finds them)."""
         if self.process is None:
             return
-        session = self.process.pid
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            members = _session_members(session)
-            if not members:
-                self.process.wait()
-                return
-            for pid in members:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.1)
-        raise RuntimeError(f"processes of session {session} outlived SIGKILL")
+        kill_session(self.process.pid, timeout)
+        self.process.wait()
 
     def token(self, subject: str, ttl_seconds: int = 3600, role: str | None = None) -> str:
         """A token for any tenant, signed with the secret the service made in its data directory."""

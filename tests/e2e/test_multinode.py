@@ -4,8 +4,8 @@ worker node in the middle of a job costs retries, not the job."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from cluster.embedded_redis import free_port
-from serve_app.process import ServiceProcess
+from serve_app.process import ServiceProcess, kill_session
 from tests.conftest import REDIS_URL, corpus_file
 
 pytestmark = pytest.mark.e2e
@@ -30,53 +30,51 @@ RAY = str(Path(sys.executable).parent / "ray")
 NODE_ENV = {"RAY_AUTH_MODE": "disabled"}
 
 
-def ray_start(*args: str) -> None:
-    """`ray start` for one node on loopback; it returns once the node is up."""
-    subprocess.run(
-        [RAY, "start", "--disable-usage-stats", "--node-ip-address=127.0.0.1", *args],
-        env={**os.environ, **NODE_ENV}, capture_output=True, check=True, timeout=120,
+def ray_start(*args: str) -> subprocess.Popen[bytes]:
+    """`ray start --block` for one node on loopback, leading a session of its own: killing that
+    session stops exactly this node (never other Ray instances on the machine)."""
+    return subprocess.Popen(
+        [RAY, "start", "--block", "--disable-usage-stats", "--node-ip-address=127.0.0.1", *args],
+        env={**os.environ, **NODE_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
-def kill_worker_node() -> None:
-    """SIGKILL the raylet of the node with the `worker_node` resource; its workers go with it."""
-    raylets = []
-    for entry in Path("/proc").iterdir():
-        try:
-            command = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if entry.name.isdigit() and "raylet/raylet" in command and "worker_node," in command:
-            raylets.append(int(entry.name))
-    [pid] = raylets
-    os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture
-def two_nodes(monkeypatch) -> Iterator[tuple[str, str]]:
-    """The cluster's address and its dashboard (for Ray's state API)."""
+def two_nodes(monkeypatch) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """The cluster's address, its dashboard (for Ray's state API), and the worker node's process."""
     import ray
 
     for name, value in NODE_ENV.items():
         monkeypatch.setenv(name, value)
     port, dashboard = free_port(), free_port()
     address = f"127.0.0.1:{port}"
+    nodes = [ray_start("--head", f"--port={port}", "--num-cpus=1", "--include-dashboard=true",
+                       f"--dashboard-port={dashboard}")]
     try:
-        ray_start("--head", f"--port={port}", "--num-cpus=1", "--include-dashboard=true",
-                  f"--dashboard-port={dashboard}")
-        ray_start(f"--address={address}", "--num-cpus=2", '--resources={"worker_node": 1}')
-        ray.init(address=address, log_to_driver=False)
-        assert len([n for n in ray.nodes() if n["Alive"]]) == 2
-        yield address, f"http://127.0.0.1:{dashboard}"
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+                ray.init(address=address, log_to_driver=False)
+                break
+            assert time.monotonic() < deadline, "the Ray head did not start"
+            time.sleep(1)
+        nodes.append(ray_start(f"--address={address}", "--num-cpus=2", '--resources={"worker_node": 1}'))
+        while len([n for n in ray.nodes() if n["Alive"]]) < 2:
+            assert time.monotonic() < deadline, "the second node did not join"
+            time.sleep(0.5)
+        yield address, f"http://127.0.0.1:{dashboard}", nodes[1]
     finally:
         ray.shutdown()
-        subprocess.run([RAY, "stop", "--force"], env={**os.environ, **NODE_ENV}, capture_output=True, check=False)
+        for node in reversed(nodes):
+            kill_session(node.pid)
+            node.wait()
 
 
 def test_page_tasks_run_on_both_nodes_and_a_lost_node_costs_retries(two_nodes, tmp_path):
     from ray.util.state import list_tasks
 
-    address, dashboard = two_nodes
+    address, dashboard, worker = two_nodes
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     service = ServiceProcess(
         tmp_path / "data",
@@ -103,7 +101,7 @@ def test_page_tasks_run_on_both_nodes_and_a_lost_node_costs_retries(two_nodes, t
             while client.get(f"/jobs/{second['jobid']}").json()["progress"] == 0:
                 assert time.monotonic() < deadline + 120
                 time.sleep(0.05)
-            kill_worker_node()  # the worker node is gone in the middle of the job
+            kill_session(worker.pid)  # the worker node is gone in the middle of the job
             while (job := client.get(f"/jobs/{second['jobid']}").json())["status"] not in (
                 "COMPLETED", "FAILED", "CANCELED"
             ):

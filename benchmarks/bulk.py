@@ -39,7 +39,7 @@ def main() -> None:
     pages = sum(n for _, n in pdfs) + len(OTHERS)
     options = ParseOptions(maxsize=args.maxsize)
 
-    ray.init(include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", include_dashboard=False, log_to_driver=False)
     cpus = int(ray.cluster_resources().get("CPU", 1))
     batch_times, pool_times, rerun_times = [], [], []
     try:

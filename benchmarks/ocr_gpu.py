@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--dpis", default="100,150,200")
     args = parser.parse_args()
 
-    ray.init(include_dashboard=False)
+    ray.init(address="local", include_dashboard=False)
     gpus = ray.cluster_resources().get("GPU", 0)
     print(f"cluster: {ray.cluster_resources().get('CPU', 0):.0f} CPUs, {gpus:.0f} GPUs")
     if not gpus:

@@ -43,8 +43,12 @@ def plan_ranges(pages: int, workers: int, config: WorkConfig) -> list[tuple[int,
 
 
 def _start(task: Any, retries: int, *args: Any) -> Any:
-    """Start a Ray task; Ray's stubs cannot type multi-return or variadic remote functions."""
-    return task.options(max_retries=retries).remote(*args)
+    """Start a Ray task; Ray's stubs cannot type multi-return or variadic remote functions.
+
+    SPREAD: a job's page ranges go to every node with room rather than filling the dispatcher's
+    node first (Ray's default), so one large document uses the whole cluster.
+    """
+    return task.options(max_retries=retries, scheduling_strategy="SPREAD").remote(*args)
 
 
 class OverLimit(SegmentationError):

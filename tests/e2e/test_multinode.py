@@ -4,7 +4,6 @@ worker node in the middle of a job costs retries, not the job."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -40,32 +39,33 @@ def ray_start(*args: str) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.fixture
-def two_nodes(monkeypatch) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
-    """The cluster's address, its dashboard (for Ray's state API), and the worker node's process."""
-    import ray
+def alive_nodes(address: str) -> int:
+    """Nodes alive in the cluster, asked from a short-lived driver process: a driver in the test
+    process would outlive the cluster and take the process down with it later."""
+    probe = "import ray; ray.init(address=%r, log_to_driver=False); print(sum(n['Alive'] for n in ray.nodes()))"
+    result = subprocess.run([sys.executable, "-c", probe % address], env={**os.environ, **NODE_ENV},
+                            capture_output=True, text=True, timeout=60, check=False)
+    return int(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 and result.stdout.strip() else 0
 
-    for name, value in NODE_ENV.items():
-        monkeypatch.setenv(name, value)
+
+@pytest.fixture
+def two_nodes() -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """The cluster's address, its dashboard (for Ray's state API), and the worker node's process."""
     port, dashboard = free_port(), free_port()
     address = f"127.0.0.1:{port}"
     nodes = [ray_start("--head", f"--port={port}", "--num-cpus=1", "--include-dashboard=true",
                        f"--dashboard-port={dashboard}")]
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
-                ray.init(address=address, log_to_driver=False)
-                break
+        deadline = time.monotonic() + 120
+        while alive_nodes(address) < 1:
             assert time.monotonic() < deadline, "the Ray head did not start"
             time.sleep(1)
         nodes.append(ray_start(f"--address={address}", "--num-cpus=2", '--resources={"worker_node": 1}'))
-        while len([n for n in ray.nodes() if n["Alive"]]) < 2:
+        while alive_nodes(address) < 2:
             assert time.monotonic() < deadline, "the second node did not join"
-            time.sleep(0.5)
+            time.sleep(1)
         yield address, f"http://127.0.0.1:{dashboard}", nodes[1]
     finally:
-        ray.shutdown()
         for node in reversed(nodes):
             kill_session(node.pid)
             node.wait()

@@ -72,10 +72,7 @@ def test_the_grafana_dashboard_uses_only_metrics_docseg_exports():
 
     from cluster import metrics
 
-    exported = {
-        f"ray_{m.info['name']}" if hasattr(m, "info") else None for m in vars(metrics).values()
-        if type(m).__module__.startswith("ray.util.metrics")
-    }
+    exported = {f"ray_{m.info['name']}" for m in vars(metrics).values() if isinstance(m, metrics._Metric)}
     dashboard = json.loads((DEPLOY / "grafana-docseg.json").read_text())
     used = {
         re.sub(r"_(bucket|sum|count)$", "", name)

@@ -91,10 +91,15 @@ def test_page_tasks_run_on_both_nodes_and_a_lost_node_costs_retries(two_nodes, t
             while client.get(f"/jobs/{first['jobid']}").json()["status"] != "COMPLETED":
                 assert time.monotonic() < deadline
                 time.sleep(0.5)
-            ranges = list_tasks(
-                address=dashboard, filters=[("func_or_class_name", "=", "extract_range")], limit=1000, detail=True
-            )
-            nodes = {t.node_id for t in ranges if t.node_id}
+            nodes: set[str] = set()
+            seen_by = time.monotonic() + 30  # Ray reports task events to its state API every few seconds
+            while len(nodes) < 2 and time.monotonic() < seen_by:
+                ranges = list_tasks(
+                    address=dashboard, filters=[("func_or_class_name", "=", "extract_range")], limit=1000,
+                    detail=True,
+                )
+                nodes = {t.node_id for t in ranges if t.node_id}
+                time.sleep(1)
             assert len(nodes) == 2, f"page tasks ran on {len(nodes)} node(s)"
 
             second = client.post("/jobs", files={"uploadfile": ("fek.pdf", data)}).json()

@@ -66,15 +66,13 @@ def options_key(options: ParseOptions) -> tuple[str, str]:
 def list_inputs(source: str, list_file: bool = False) -> list[str]:
     """The documents named by a directory, glob, file, or (with `list_file`) a file of paths."""
     if list_file:
-        filesystem, path = pafs.FileSystem.from_uri(source) if "://" in source else (pafs.LocalFileSystem(), source)
-        with filesystem.open_input_stream(path) as stream:
-            lines = stream.read().decode().splitlines()
+        lines = _read(source).decode().splitlines()
         return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     prefix, pattern = source, None
     if any(ch in source for ch in "*?["):
         prefix = source[: min(source.index(ch) for ch in "*?[" if ch in source)].rsplit("/", 1)[0] or "."
         pattern = source
-    filesystem, base = pafs.FileSystem.from_uri(prefix) if "://" in prefix else (pafs.LocalFileSystem(), prefix)
+    filesystem, base = _filesystem(prefix)
     scheme = prefix.split("://", 1)[0] + "://" if "://" in prefix else ""
     info = filesystem.get_file_info(base)
     if info.type == pafs.FileType.File:

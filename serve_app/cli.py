@@ -71,7 +71,7 @@ def _batch(args: argparse.Namespace) -> int:
         inputs = list_inputs(args.input, list_file=args.list)
     except (OSError, ValueError) as exc:
         print(f"docseg: error: {exc}", file=sys.stderr)
-        return 7
+        return cli_client.EXIT_OTHER_ERROR
     print(f"docseg: {len(inputs)} documents from {args.input}", file=sys.stderr)
     ray.init(address=settings.ray_address or "local", num_cpus=settings.num_cpus if not settings.ray_address else None,
              include_dashboard=False, log_to_driver=False)

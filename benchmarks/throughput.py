@@ -1,36 +1,50 @@
-"""Pages per second through the HTTP API, submit to COMPLETED, against an in-process baseline.
+"""Text-layer pages per second through the HTTP API on 1 and 2 CPUs, against one-process loops.
 
-Baseline, measured in the same run: one Python process, PyMuPDF `get_text("blocks")` per page and
-the same segmenter. The service run submits every text PDF of the corpus at once and waits for all
-of them; the figure is total pages over the wall time from first submit to last COMPLETED.
+For each CPU count it starts `docseg serve` with that many page workers (DOCSEG_NUM_CPUS) and,
+in the same run, with the service up and idle, measures two loops in this one process:
 
-    python benchmarks/throughput.py [--rounds 3] [--maxsize 1500] [--url URL --token TOKEN]
+- baseline: docseg's own extraction (PyMuPDF, fonts and positions), clean-up and segmenter,
+  file after file: the service's work without the service;
+- PyMuPDF `get_text("blocks")` per page plus the same segmenter: the cheapest extraction there is.
 
-Without --url it starts `docseg serve` itself (local Ray with DOCSEG_NUM_CPUS CPUs, default all).
+The API round submits every file at once (the corpus's text PDFs, `--copies` times) as a tenant
+of its own and polls that tenant's job list until every job is COMPLETED; the figure is pages over
+the time from first submit to last COMPLETED. During the API rounds the CPU time of every process
+of the service is read and summed by role (page workers, API replica, proxy, dispatcher, ...):
+that is what limits the figure. Then one-page PDFs are sent one at a time for submit-to-COMPLETED
+latency. With `--pin`, the N-CPU run (service, loops and this client) is confined to N cores.
+
+    python -m benchmarks.throughput [--cpus 1 2] [--rounds 3] [--copies 2] [--pin] [--plot PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pymupdf
 
 from benchmarks.corpus import text_pdfs
+from benchmarks.processes import cpu_by_role, cpu_seconds
 from segmentation.document import segment_document, segment_pages
 from segmentation.models import Block, DocType, Line, PageContent, ParseOptions
 from serve_app.process import ServiceProcess
 
 
-def baseline(files: list[tuple[Path, int]], maxsize: int) -> float:
-    """Seconds for get_text-per-page plus segmentation of every file, one process."""
+def get_text_loop(files: Sequence[Path], maxsize: int) -> float:
+    """Seconds for get_text("blocks") per page plus segmentation of every file, one process."""
     started = time.perf_counter()
-    for path, _ in files:
+    for path in files:
         with pymupdf.open(path) as document:
             pages = [
                 PageContent(
@@ -46,93 +60,159 @@ def baseline(files: list[tuple[Path, int]], maxsize: int) -> float:
     return time.perf_counter() - started
 
 
-def own_pipeline(files: list[tuple[Path, int]], maxsize: int) -> float:
-    """Seconds for docseg's own extraction (fonts and positions) plus segmentation, one process."""
+def docseg_loop(files: Sequence[Path], maxsize: int) -> float:
+    """Seconds for docseg's own extraction, clean-up and segmentation of every file, one process."""
     started = time.perf_counter()
-    for path, _ in files:
+    for path in files:
         segment_document(path.read_bytes(), DocType.PDF, ParseOptions(maxsize=maxsize))
     return time.perf_counter() - started
 
 
-def through_api(client: httpx.Client, files: list[tuple[Path, int]], maxsize: int) -> float:
-    """Seconds from the first submit to the last COMPLETED, all files submitted concurrently."""
-    def submit(path: Path) -> str:
-        reply = client.post("/jobs", files={"uploadfile": (path.name, path.read_bytes())},
-                            data={"maxsize": str(maxsize)})
-        reply.raise_for_status()
-        return str(reply.json()["jobid"])
+def through_api(service: ServiceProcess, files: Sequence[Path], maxsize: int) -> float:
+    """Seconds from the first submit to the last COMPLETED, every file submitted at once."""
+    # A tenant per round: its job list holds only this round's jobs, so a poll costs the same every round.
+    token = service.token(f"bench-{uuid.uuid4().hex[:8]}")
+    with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+        def submit(path: Path) -> str:
+            reply = client.post("/jobs", files={"uploadfile": (path.name, path.read_bytes())},
+                                data={"maxsize": str(maxsize)})
+            reply.raise_for_status()
+            return str(reply.json()["jobid"])
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(8) as pool:
-        pending = set(pool.map(submit, [path for path, _ in files]))
-    # One list request per poll: polling each job would load the two cores more than the work does.
-    while pending:
-        time.sleep(0.05)
-        for job in client.get("/jobs/").json()["items"]:
-            if job["id"] in pending and job["status"] not in ("PENDING", "PROCESSING"):
-                if job["status"] != "COMPLETED":
-                    raise RuntimeError(f"job {job['id']} ended {job['status']}: {job.get('error')}")
-                pending.discard(job["id"])
-    return time.perf_counter() - started
+        started = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            pending = set(pool.map(submit, files))
+        while pending:
+            time.sleep(0.05)
+            for job in client.get("/jobs/").json()["items"]:
+                if job["id"] in pending and job["status"] not in ("PENDING", "PROCESSING"):
+                    if job["status"] != "COMPLETED":
+                        raise RuntimeError(f"job {job['id']} ended {job['status']}: {job.get('error')}")
+                    pending.discard(job["id"])
+        return time.perf_counter() - started
 
 
-def one_page_latency(client: httpx.Client, path: Path, count: int) -> list[float]:
+def one_page_latency(service: ServiceProcess, path: Path, count: int) -> list[float]:
     """Seconds from submit to COMPLETED of a one-page PDF, one job at a time, polling every 5 ms."""
     data, latencies = path.read_bytes(), []
-    for _ in range(count):
-        started = time.perf_counter()
-        job_id = client.post("/jobs", files={"uploadfile": (path.name, data)}).json()["jobid"]
-        while client.get(f"/jobs/{job_id}").json()["status"] in ("PENDING", "PROCESSING"):
-            time.sleep(0.005)
-        latencies.append(time.perf_counter() - started)
+    with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {service.token('latency')}"}) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            job_id = client.post("/jobs", files={"uploadfile": (path.name, data)}).json()["jobid"]
+            while client.get(f"/jobs/{job_id}").json()["status"] in ("PENDING", "PROCESSING"):
+                time.sleep(0.005)
+            latencies.append(time.perf_counter() - started)
     return sorted(latencies)
+
+
+@dataclass
+class Run:
+    """Figures of one CPU count: seconds per round of each path, CPU seconds by role in the API rounds."""
+
+    cpus: int
+    seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    latencies: list[float] = field(default_factory=list)
+
+    def rate(self, path: str, pages: int) -> float:
+        return pages / statistics.median(self.seconds[path])
+
+
+def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: int, pin: bool) -> Run:
+    if pin:  # the service started below inherits this
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cpus]))
+    service = ServiceProcess(Path(tempfile.mkdtemp(prefix="docseg-bench-")), env={"DOCSEG_NUM_CPUS": str(cpus)})
+    service.start()
+    run = Run(cpus)
+    try:
+        through_api(service, files[:4], maxsize)  # warm the workers
+        loops: dict[str, Callable[[Sequence[Path], int], float]] = {"docseg loop": docseg_loop,
+                                                                     "get_text loop": get_text_loop}
+        for number in range(1, rounds + 1):
+            for name, loop in loops.items():
+                run.seconds[name].append(loop(files, maxsize))
+            before = cpu_seconds(service)
+            run.seconds["API"].append(through_api(service, files, maxsize))
+            for role, seconds in cpu_by_role(before, cpu_seconds(service)).items():
+                run.cpu[role] += seconds
+            print(f"  {cpus} CPU round {number}: " + "   ".join(
+                f"{name} {pages / times[-1]:6.1f}" for name, times in run.seconds.items()) + " pages/s", flush=True)
+        one_page = next(path for path, count in text_pdfs() if count == 1)
+        run.latencies = one_page_latency(service, one_page, 50)
+    finally:
+        service.stop()
+        if pin:
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    return run
+
+
+def report(runs: Sequence[Run], pages: int) -> None:
+    baseline = runs[0].rate("docseg loop", pages)  # the one-process loop of the first (smallest) run
+    print(f"\nmedians; baseline = docseg loop of the {runs[0].cpus}-CPU run ({baseline:.1f} pages/s)")
+    print(f"{'CPUs':>4}  {'docseg loop':>11}  {'get_text loop':>13}  {'API':>7}  {'API/loop same run':>17}  "
+          f"{'API/baseline':>12}  {'1-page p50/p99 ms':>17}")
+    for run in runs:
+        loop, api = run.rate("docseg loop", pages), run.rate("API", pages)
+        p50 = run.latencies[len(run.latencies) // 2] * 1000
+        p99 = run.latencies[int(0.99 * (len(run.latencies) - 1))] * 1000
+        print(f"{run.cpus:>4}  {loop:11.1f}  {run.rate('get_text loop', pages):13.1f}  {api:7.1f}  "
+              f"{api / loop:17.2f}  {api / baseline:12.2f}  {p50:8.0f} / {p99:<6.0f}")
+    for run in runs:
+        wall = sum(run.seconds["API"])
+        total = sum(run.cpu.values())
+        print(f"\n{run.cpus} CPU, CPU seconds in the API rounds ({wall:.2f} s of wall time, "
+              f"{wall * (os.cpu_count() or 1):.2f} core-seconds on the machine, {total:.2f} used by the service):")
+        for role, seconds in sorted(run.cpu.items(), key=lambda item: -item[1]):
+            print(f"  {role:18} {seconds:6.2f} s  {seconds / total:6.1%}")
+
+
+def plot(runs: Sequence[Run], pages: int, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (rates, shares) = plt.subplots(1, 2, figsize=(11, 4))
+    names = ["get_text loop", "docseg loop", "API"]
+    width = 0.25
+    for offset, name in enumerate(names):
+        xs = [i + (offset - 1) * width for i in range(len(runs))]
+        rates.bar(xs, [run.rate(name, pages) for run in runs], width, label=name)
+    rates.set_xticks(range(len(runs)), [f"{run.cpus} CPU" for run in runs])
+    rates.set_ylabel("pages / s")
+    rates.set_title("Text-layer pages per second")
+    rates.legend()
+    roles = sorted({role for run in runs for role in run.cpu}, key=lambda r: -sum(run.cpu.get(r, 0) for run in runs))
+    bottoms = [0.0] * len(runs)
+    for role in roles:
+        values = [run.cpu.get(role, 0) / sum(run.cpu.values()) for run in runs]
+        shares.bar(range(len(runs)), values, 0.5, bottom=bottoms, label=role)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    shares.set_xticks(range(len(runs)), [f"{run.cpus} CPU" for run in runs])
+    shares.set_title("Where the service's CPU goes (API rounds)")
+    shares.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    print(f"\nplot written to {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cpus", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=2, help="times each corpus file is submitted per round")
     parser.add_argument("--maxsize", type=int, default=1500)
-    parser.add_argument("--url")
-    parser.add_argument("--token")
+    parser.add_argument("--pin", action="store_true", help="confine the N-CPU run to N cores")
+    parser.add_argument("--plot", type=Path, default=Path("benchmarks/plots/throughput.png"))
     args = parser.parse_args()
 
-    files = text_pdfs()
-    pages = sum(count for _, count in files)
-    print(f"corpus: {len(files)} text PDFs, {pages} pages, maxsize {args.maxsize}")
-
-    service = None
-    if args.url is None:
-        service = ServiceProcess(Path(tempfile.mkdtemp(prefix="docseg-bench-")))
-        service.start()
-        url, token = service.url, service.token("bench")
-    else:
-        url, token = args.url, args.token
-    try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
-            through_api(client, files[:2], args.maxsize)  # warm the workers
-            api_times, base_times, own_times = [], [], []
-            for round_number in range(1, args.rounds + 1):
-                base_times.append(baseline(files, args.maxsize))
-                own_times.append(own_pipeline(files, args.maxsize))
-                api_times.append(through_api(client, files, args.maxsize))
-                print(f"round {round_number}: baseline {pages / base_times[-1]:7.1f}   "
-                      f"own in-process {pages / own_times[-1]:7.1f}   api {pages / api_times[-1]:7.1f} pages/s")
-            one_page = next(path for path, count in files if count == 1)
-            latencies = one_page_latency(client, one_page, 50)
-    finally:
-        if service is not None:
-            service.stop()
-
-    base_rate = pages / statistics.median(base_times)
-    own_rate = pages / statistics.median(own_times)
-    api_rate = pages / statistics.median(api_times)
-    print(f"median  baseline (in-process get_text + segmenter):     {base_rate:7.1f} pages/s")
-    print(f"median  docseg extraction + segmenter in one process:   {own_rate:7.1f} pages/s")
-    print(f"median  api (submit to COMPLETED, all at once):         {api_rate:7.1f} pages/s")
-    print(f"ratio   api / baseline: {api_rate / base_rate:.2f}   api / own in-process: {api_rate / own_rate:.2f}")
-    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
-    print(f"one-page PDF, submit to COMPLETED ({len(latencies)} jobs): p50 {p50 * 1000:.0f} ms, "
-          f"p99 {p99 * 1000:.0f} ms")
+    files = [path for path, _ in text_pdfs()] * args.copies
+    pages = sum(count for _, count in text_pdfs()) * args.copies
+    print(f"{len(files)} text PDFs, {pages} pages per round, maxsize {args.maxsize}, {os.cpu_count()} cores")
+    runs = [measure(cpus, files, pages, args.rounds, args.maxsize, args.pin) for cpus in args.cpus]
+    report(runs, pages)
+    plot(runs, pages, args.plot)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,12 @@ class WorkConfig(BaseModel):
         default=4, ge=1, description="Fewest pages in one page-range task; shorter documents take one task."
     )
     max_pages_per_task: int = Field(default=32, ge=1, description="Most pages in one page-range task.")
+    whole_document_pages: int = Field(
+        default=256, ge=0,
+        description="While at least as many jobs run as there are CPUs, a document of up to this many pages is "
+        "parsed and segmented in one task: split, its pages would only travel between processes for nothing. "
+        "0: always split.",
+    )
     task_retries: int = Field(default=3, ge=0, description="Retries of a page task whose worker died.")
     lease_seconds: float = Field(
         default=60.0, gt=0, description="An unacknowledged queue entry older than this is claimed again."

@@ -305,8 +305,14 @@ class JobStore:
             fields={"progress": progress, "pages_done": pages_done, "pages_total": pages_total}, extra=also,
         )
 
-    async def complete(self, job: JobRecord, result: ProcessedDocument, timeit: float) -> JobRecord:
-        """Store segments and images, mark the job COMPLETED and its document PROCESSED, atomically."""
+    async def complete(
+        self, job: JobRecord, result: ProcessedDocument, timeit: float, pages: int | None = None
+    ) -> JobRecord:
+        """Store segments and images, mark the job COMPLETED and its document PROCESSED, atomically.
+
+        `pages`, the document's page count, is recorded as done and total (a document parsed in one
+        task reported no progress on the way).
+        """
         seconds = round(timeit)
         now = utcnow()
         records = {
@@ -342,7 +348,8 @@ class JobStore:
 
         return await self._transition(
             job.id, JobStatus.COMPLETED, attempt=job.attempt,
-            fields={"progress": 100, "timeit": seconds, "pages_without_text": result.pages_without_text},
+            fields={"progress": 100, "timeit": seconds, "pages_without_text": result.pages_without_text,
+                    **({"pages_done": pages, "pages_total": pages} if pages is not None else {})},
             extra=also,
         )
 

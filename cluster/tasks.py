@@ -89,14 +89,17 @@ def _pages(
 
 @ray.remote(num_cpus=1, num_returns=3)
 def extract_head(
-    data: bytes, doctype: DocType, options: ParseOptions, head: int, plan: PagePlan
+    data: bytes, doctype: DocType, options: ParseOptions, head: int, max_pages: int, plan: PagePlan
 ) -> tuple[int, list[PageContent], ProcessedDocument | None]:
     """Page count, the first `head` pages, and, when that is the whole document, its segments.
 
     Three separate returns, so the runner fetches only the count (and the segments of a short
-    document, which then needs no other task) while the pages stay in the object store.
+    document, which then needs no other task) while the pages stay in the object store. A document
+    of more than `max_pages` pages is only counted: the runner fails it.
     """
     total = _limited(plan, lambda: document.count_pages(data, doctype, options))
+    if total > max_pages:
+        return total, [], None
     pages = _pages(data, doctype, options, 0, min(head, total), plan)
     return total, pages, document.assemble(pages, options, plan.tag_threshold) if total <= head else None
 

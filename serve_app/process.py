@@ -24,7 +24,7 @@ STARTUP_SECONDS = 240
 _OUTSIDE_SETTINGS = ("REDIS_URL", "JWT_SECRET", "RAY_ADDRESS")
 
 
-def _session_members(session: int) -> list[int]:
+def session_members(session: int) -> list[int]:
     """Live processes of a session (zombies, which only wait for their parent to reap them, excluded)."""
     members = []
     for entry in os.listdir("/proc"):
@@ -45,7 +45,7 @@ def kill_session(session: int, timeout: float = 30) -> None:
     """SIGKILL every process of a session (a process started with start_new_session leads one)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        members = _session_members(session)
+        members = session_members(session)
         if not members:
             return
         for pid in members:

@@ -87,6 +87,27 @@ def test_pdf_job_completes_with_pymupdfs_words(key_prefix):
     with_dispatcher(key_prefix, scenario)
 
 
+def test_on_a_busy_cluster_documents_are_taken_whole_with_the_same_segments(key_prefix):
+    name = "fek_1_Pres_Decree.pdf"
+    config = CONFIG.model_copy(update={"max_running_jobs": 3, "whole_document_pages": 256})
+
+    async def scenario(store: JobStore, _: Dispatcher) -> None:
+        runner = JobRunner(store, config)
+        runner.running_jobs = 1  # of 2 CPUs (conftest): the document is split
+        assert runner._head_pages(workers=2) == config.min_pages_per_task
+        runner.running_jobs = 2
+        assert runner._head_pages(workers=2) == 256
+        jobs = [await submit_file(store, name, DocType.PDF, maxsize=800) for _ in range(3)]
+        expected = [d.body for d in segment_document(corpus_file(name).read_bytes(), DocType.PDF,
+                                                     ParseOptions(maxsize=800))]
+        for job in jobs:  # run two or three at once on 2 CPUs: taken whole, or split if one ran alone
+            done = await finished(store, job.id)
+            assert done.status == JobStatus.COMPLETED and done.pages_done == 100, done.error
+            assert [s.body for s in await store.segments(done.documentid)] == expected
+
+    with_dispatcher(key_prefix, scenario, config)
+
+
 def test_bad_documents_fail_with_a_reason_and_others_still_complete(key_prefix):
     async def scenario(store: JobStore, _: Dispatcher) -> None:
         encrypted = await submit_file(store, "pdfminer_aes-256.pdf", DocType.PDF)

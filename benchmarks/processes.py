@@ -1,0 +1,105 @@
+"""The processes of a running `docseg serve`, grouped by role: CPU time and peak memory per role.
+
+Ray renames a worker while it runs a task (`ray::extract_range`) and back (`ray::IDLE`), so a
+process's role is read from its name each time it is sampled; a pid keeps the first role seen
+that is not idle.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import psutil
+
+from serve_app.process import ServiceProcess, session_members
+
+NAMED_ROLES = {
+    "ray::ServeReplica:docseg:ApiIngress": "API replica",
+    "ray::ServeReplica:docseg:DispatcherDeployment": "dispatcher",
+    "ray::ProxyActor": "Serve proxy",
+    "ray::ServeController": "Serve controller",
+    "redis-server": "Redis",
+}
+DAEMON_ACTORS = {"ray::DashboardAgent", "ray::RuntimeEnvAgent"}
+
+
+def role_of(name: str) -> str:
+    if name in NAMED_ROLES:
+        return NAMED_ROLES[name]
+    if name.startswith("ray::") and name not in DAEMON_ACTORS:
+        return "task workers"  # ray::IDLE, ray::extract_range, ray::assemble_segments, ...
+    return "Ray daemons"  # GCS, raylet, dashboard and its agents, the `docseg serve` driver
+
+
+def _processes(service: ServiceProcess) -> dict[int, psutil.Process]:
+    assert service.process is not None
+    found = {}
+    for pid in session_members(service.process.pid):
+        try:
+            found[pid] = psutil.Process(pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def cpu_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
+    """Role and CPU seconds (user + system) of each live process of the service."""
+    seconds = {}
+    for pid, process in _processes(service).items():
+        try:
+            with process.oneshot():
+                times = process.cpu_times()
+                seconds[pid] = (role_of(process.name()), times.user + times.system)
+        except psutil.Error:
+            continue
+    return seconds
+
+
+def cpu_by_role(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds each role used between two `cpu_seconds` readings (processes started in between count whole)."""
+    used: dict[str, float] = defaultdict(float)
+    for pid, (role, seconds) in after.items():
+        used[role] += seconds - before.get(pid, (role, 0.0))[1]
+    return dict(used)
+
+
+@dataclass
+class PeakMemory:
+    """Samples the service's processes every `interval` seconds; keeps each process's peak RSS."""
+
+    service: ServiceProcess
+    interval: float = 0.05
+    peaks: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (role, bytes)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> PeakMemory:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for pid, process in _processes(self.service).items():
+                try:
+                    name, rss = process.name(), process.memory_info().rss
+                except psutil.Error:
+                    continue
+                role, peak = self.peaks.get(pid, (role_of(name), 0))
+                self.peaks[pid] = (role, max(peak, rss))
+            time.sleep(self.interval)
+
+    def by_role(self) -> dict[str, int]:
+        """The largest peak of any one process in each role."""
+        largest: dict[str, int] = defaultdict(int)
+        for role, peak in self.peaks.values():
+            largest[role] = max(largest[role], peak)
+        return dict(largest)

@@ -7,12 +7,14 @@ in the same run, with the service up and idle, measures two loops in this one pr
   file after file: the service's work without the service;
 - PyMuPDF `get_text("blocks")` per page plus the same segmenter: the cheapest extraction there is.
 
-The API round submits every file at once (the corpus's text PDFs, `--copies` times) as a tenant
-of its own and polls that tenant's job list until every job is COMPLETED; the figure is pages over
-the time from first submit to last COMPLETED. During the API rounds the CPU time of every process
-of the service is read and summed by role (page workers, API replica, proxy, dispatcher, ...):
-that is what limits the figure. Then one-page PDFs are sent one at a time for submit-to-COMPLETED
-latency. With `--pin`, the N-CPU run (service, loops and this client) is confined to N cores.
+The API round submits every file at once (the corpus's text PDFs, `--copies` times), each with a
+callback URL served by this process, and ends when the last job's COMPLETED callback (segments
+included) has arrived: pages over the time from first submit to last callback. A second round
+does the same as a tenant of its own that polls its job list every 50 ms instead ("API, polled").
+During the callback rounds the CPU time of every process of the service is read and summed by
+role (page workers, API replica, proxy, dispatcher, ...): that is what limits the figure. Then
+one-page PDFs are sent one at a time for submit-to-COMPLETED latency. With `--pin`, the N-CPU
+run (service, loops and this client) is confined to N cores.
 
     python -m benchmarks.throughput [--cpus 1 2] [--rounds 3] [--copies 2] [--pin] [--plot PATH]
 """
@@ -20,15 +22,18 @@ latency. With `--pin`, the N-CPU run (service, loops and this client) is confine
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -68,20 +73,63 @@ def docseg_loop(files: Sequence[Path], maxsize: int) -> float:
     return time.perf_counter() - started
 
 
-def through_api(service: ServiceProcess, files: Sequence[Path], maxsize: int) -> float:
-    """Seconds from the first submit to the last COMPLETED, every file submitted at once."""
+class CallbackReceiver:
+    """An HTTP server in this process that notes when each job's final callback arrives."""
+
+    def __init__(self) -> None:
+        ended: dict[str, str] = {}
+        arrived = threading.Condition()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(204)
+                self.end_headers()
+                if body["status"] not in ("PENDING", "PROCESSING"):
+                    with arrived:
+                        ended[body["jobid"]] = body["status"]
+                        arrived.notify_all()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.ended, self.arrived = ended, arrived
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, jobs: set[str], timeout: float = 600) -> None:
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: jobs <= self.ended.keys(), timeout):
+                raise RuntimeError(f"{len(jobs - self.ended.keys())} jobs sent no final callback in {timeout} s")
+        failed = {job: self.ended[job] for job in jobs if self.ended[job] != "COMPLETED"}
+        if failed:
+            raise RuntimeError(f"jobs did not complete: {failed}")
+
+
+def through_api(
+    service: ServiceProcess, files: Sequence[Path], maxsize: int, receiver: CallbackReceiver | None
+) -> float:
+    """Seconds from the first submit to the last COMPLETED, every file submitted at once.
+
+    With a receiver, each job's end is the arrival of its callback (which carries the segments);
+    without, this client polls its job list every 50 ms.
+    """
     # A tenant per round: its job list holds only this round's jobs, so a poll costs the same every round.
     token = service.token(f"bench-{uuid.uuid4().hex[:8]}")
+    form = {"maxsize": str(maxsize)} | ({"callbackurl": receiver.url} if receiver else {})
     with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
         def submit(path: Path) -> str:
-            reply = client.post("/jobs", files={"uploadfile": (path.name, path.read_bytes())},
-                                data={"maxsize": str(maxsize)})
+            reply = client.post("/jobs", files={"uploadfile": (path.name, path.read_bytes())}, data=form)
             reply.raise_for_status()
             return str(reply.json()["jobid"])
 
         started = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:
             pending = set(pool.map(submit, files))
+        if receiver is not None:
+            receiver.wait(pending)
+            return time.perf_counter() - started
         while pending:
             time.sleep(0.05)
             for job in client.get("/jobs/").json()["items"]:
@@ -121,20 +169,25 @@ class Run:
 def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: int, pin: bool) -> Run:
     if pin:  # the service started below inherits this
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cpus]))
-    service = ServiceProcess(Path(tempfile.mkdtemp(prefix="docseg-bench-")), env={"DOCSEG_NUM_CPUS": str(cpus)})
+    receiver = CallbackReceiver()
+    service = ServiceProcess(
+        Path(tempfile.mkdtemp(prefix="docseg-bench-")),
+        env={"DOCSEG_NUM_CPUS": str(cpus), "DOCSEG_CALLBACKS__ALLOW": '["127.0.0.1"]'},
+    )
     service.start()
     run = Run(cpus)
     try:
-        through_api(service, files[:4], maxsize)  # warm the workers
+        through_api(service, files[:4], maxsize, receiver)  # warm the workers
         loops: dict[str, Callable[[Sequence[Path], int], float]] = {"docseg loop": docseg_loop,
                                                                      "get_text loop": get_text_loop}
         for number in range(1, rounds + 1):
             for name, loop in loops.items():
                 run.seconds[name].append(loop(files, maxsize))
             before = cpu_seconds(service)
-            run.seconds["API"].append(through_api(service, files, maxsize))
+            run.seconds["API"].append(through_api(service, files, maxsize, receiver))
             for role, seconds in cpu_by_role(before, cpu_seconds(service)).items():
                 run.cpu[role] += seconds
+            run.seconds["API, polled"].append(through_api(service, files, maxsize, None))
             print(f"  {cpus} CPU round {number}: " + "   ".join(
                 f"{name} {pages / times[-1]:6.1f}" for name, times in run.seconds.items()) + " pages/s", flush=True)
         one_page = next(path for path, count in text_pdfs() if count == 1)
@@ -148,15 +201,16 @@ def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: 
 
 def report(runs: Sequence[Run], pages: int) -> None:
     baseline = runs[0].rate("docseg loop", pages)  # the one-process loop of the first (smallest) run
-    print(f"\nmedians; baseline = docseg loop of the {runs[0].cpus}-CPU run ({baseline:.1f} pages/s)")
-    print(f"{'CPUs':>4}  {'docseg loop':>11}  {'get_text loop':>13}  {'API':>7}  {'API/loop same run':>17}  "
-          f"{'API/baseline':>12}  {'1-page p50/p99 ms':>17}")
+    print(f"\nmedians, pages/s; baseline = docseg loop of the {runs[0].cpus}-CPU run ({baseline:.1f} pages/s)")
+    print(f"{'CPUs':>4}  {'docseg loop':>11}  {'get_text loop':>13}  {'API':>7}  {'API, polled':>11}  "
+          f"{'API/loop same run':>17}  {'API/baseline':>12}  {'1-page p50/p99 ms':>17}")
     for run in runs:
         loop, api = run.rate("docseg loop", pages), run.rate("API", pages)
         p50 = run.latencies[len(run.latencies) // 2] * 1000
         p99 = run.latencies[int(0.99 * (len(run.latencies) - 1))] * 1000
         print(f"{run.cpus:>4}  {loop:11.1f}  {run.rate('get_text loop', pages):13.1f}  {api:7.1f}  "
-              f"{api / loop:17.2f}  {api / baseline:12.2f}  {p50:8.0f} / {p99:<6.0f}")
+              f"{run.rate('API, polled', pages):11.1f}  {api / loop:17.2f}  {api / baseline:12.2f}  "
+              f"{p50:8.0f} / {p99:<6.0f}")
     for run in runs:
         wall = sum(run.seconds["API"])
         total = sum(run.cpu.values())
@@ -173,10 +227,10 @@ def plot(runs: Sequence[Run], pages: int, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (rates, shares) = plt.subplots(1, 2, figsize=(11, 4))
-    names = ["get_text loop", "docseg loop", "API"]
-    width = 0.25
+    names = ["get_text loop", "docseg loop", "API", "API, polled"]
+    width = 0.2
     for offset, name in enumerate(names):
-        xs = [i + (offset - 1) * width for i in range(len(runs))]
+        xs = [i + (offset - 1.5) * width for i in range(len(runs))]
         rates.bar(xs, [run.rate(name, pages) for run in runs], width, label=name)
     rates.set_xticks(range(len(runs)), [f"{run.cpus} CPU" for run in runs])
     rates.set_ylabel("pages / s")

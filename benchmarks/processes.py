@@ -1,8 +1,8 @@
 """The processes of a running `docseg serve`, grouped by role: CPU time and peak memory per role.
 
-Ray renames a worker while it runs a task (`ray::extract_range`) and back (`ray::IDLE`), so a
-process's role is read from its name each time it is sampled; a pid keeps the first role seen
-that is not idle.
+Ray renames a worker while it runs a task (`ray::extract_range`) and back (`ray::IDLE`), and a
+worker starts as plain `python`, so a process's role is read from its name each time it is
+sampled; a pid keeps the last role seen other than "Ray daemons".
 """
 
 from __future__ import annotations
@@ -21,17 +21,26 @@ NAMED_ROLES = {
     "ray::ServeReplica:docseg:DispatcherDeployment": "dispatcher",
     "ray::ProxyActor": "Serve proxy",
     "ray::ServeController": "Serve controller",
-    "redis-server": "Redis",
 }
 DAEMON_ACTORS = {"ray::DashboardAgent", "ray::RuntimeEnvAgent"}
+DAEMONS = "Ray daemons"  # GCS, raylet, dashboard and its agents, the `docseg serve` driver
 
 
-def role_of(name: str) -> str:
-    if name in NAMED_ROLES:
-        return NAMED_ROLES[name]
-    if name.startswith("ray::") and name not in DAEMON_ACTORS:
+def title(process: psutil.Process) -> str:
+    """The process's title: Ray sets it on the command line (the kernel's name keeps 15 characters)."""
+    command = process.cmdline()
+    return command[0] if command else process.name()
+
+
+def role_of(process_title: str) -> str:
+    for prefix, role in NAMED_ROLES.items():  # an actor's title gains ".method" while it runs one
+        if process_title.startswith(prefix):
+            return role
+    if "redis-server" in process_title:
+        return "Redis"
+    if process_title.startswith("ray::") and process_title not in DAEMON_ACTORS:
         return "task workers"  # ray::IDLE, ray::extract_range, ray::assemble_segments, ...
-    return "Ray daemons"  # GCS, raylet, dashboard and its agents, the `docseg serve` driver
+    return DAEMONS
 
 
 def _processes(service: ServiceProcess) -> dict[int, psutil.Process]:
@@ -52,7 +61,7 @@ def cpu_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
         try:
             with process.oneshot():
                 times = process.cpu_times()
-                seconds[pid] = (role_of(process.name()), times.user + times.system)
+                seconds[pid] = (role_of(title(process)), times.user + times.system)
         except psutil.Error:
             continue
     return seconds
@@ -90,10 +99,12 @@ class PeakMemory:
         while not self._stop.is_set():
             for pid, process in _processes(self.service).items():
                 try:
-                    name, rss = process.name(), process.memory_info().rss
+                    name, rss = title(process), process.memory_info().rss
                 except psutil.Error:
                     continue
-                role, peak = self.peaks.get(pid, (role_of(name), 0))
+                role, peak = self.peaks.get(pid, (DAEMONS, 0))
+                if role_of(name) != DAEMONS:
+                    role = role_of(name)
                 self.peaks[pid] = (role, max(peak, rss))
             time.sleep(self.interval)
 

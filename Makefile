@@ -37,6 +37,8 @@ bench: install
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python -m benchmarks.quality
 	$(BIN)/python -m benchmarks.throughput
+	$(BIN)/python -m benchmarks.api_rate
+	$(BIN)/python -m benchmarks.memory
 	$(BIN)/python -m benchmarks.ocr
 
 clean:

@@ -2,8 +2,8 @@
 
 Starts `docseg serve`, then a load generator in its own process (so it does not share the service's
 interpreter) runs `--clients` threads, each issuing requests back to back for `--seconds`. Printed
-per endpoint: requests per second, latency p50 and p99, and errors (any status other than 200, or
-503 counted apart as backpressure).
+per endpoint: requests per second, latency p50 and p99, errors (any status other than 200, or
+503 counted apart as backpressure), and the CPU seconds the service's processes used, by role.
 
     python -m benchmarks.api_rate [--clients 8] [--seconds 10]
 """
@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.corpus import CORPUS
+from benchmarks.processes import cpu_by_role, cpu_seconds
 from serve_app.process import ServiceProcess
 
 SMALL_DOCUMENT = "pdfminer_jo.pdf"  # one page
@@ -65,15 +66,19 @@ def measure(service: ServiceProcess, token: str, method: str, job_id: str, clien
     process = multiprocessing.get_context("spawn").Process(
         target=load, args=(service.url, token, method, job_id, clients, seconds, queue)
     )
+    before = cpu_seconds(service)
     process.start()
     latencies, statuses = queue.get()
     process.join()
+    used = cpu_by_role(before, cpu_seconds(service))
     ordered = sorted(latencies)
     p50, p99 = statistics.median(ordered), ordered[int(0.99 * (len(ordered) - 1))]
     busy = statuses.get(503, 0)
     errors = sum(n for status, n in statuses.items() if status not in (200, 503))
     print(f"{method:4} {len(ordered) / seconds:8.1f} req/s   p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   "
           f"errors {errors}   503 (backpressure) {busy}", flush=True)
+    print("     CPU seconds of the service by role: " + ", ".join(
+        f"{role} {seconds:.1f}" for role, seconds in sorted(used.items(), key=lambda item: -item[1])), flush=True)
 
 
 def main() -> None:

@@ -158,6 +158,7 @@ class Run:
     """Figures of one CPU count: seconds per round of each path, CPU seconds by role in the API rounds."""
 
     cpus: int
+    cores: int  # the machine's cores the run could use
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     latencies: list[float] = field(default_factory=list)
@@ -175,7 +176,7 @@ def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: 
         env={"DOCSEG_NUM_CPUS": str(cpus), "DOCSEG_CALLBACKS__ALLOW": '["127.0.0.1"]'},
     )
     service.start()
-    run = Run(cpus)
+    run = Run(cpus, len(os.sched_getaffinity(0)))
     try:
         through_api(service, files[:4], maxsize, receiver)  # warm the workers
         loops: dict[str, Callable[[Sequence[Path], int], float]] = {"docseg loop": docseg_loop,
@@ -215,7 +216,7 @@ def report(runs: Sequence[Run], pages: int) -> None:
         wall = sum(run.seconds["API"])
         total = sum(run.cpu.values())
         print(f"\n{run.cpus} CPU, CPU seconds in the API rounds ({wall:.2f} s of wall time, "
-              f"{wall * (os.cpu_count() or 1):.2f} core-seconds on the machine, {total:.2f} used by the service):")
+              f"{wall * run.cores:.2f} core-seconds on {run.cores} cores, {total:.2f} used by the service):")
         for role, seconds in sorted(run.cpu.items(), key=lambda item: -item[1]):
             print(f"  {role:18} {seconds:6.2f} s  {seconds / total:6.1%}")
 

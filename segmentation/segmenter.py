@@ -24,7 +24,7 @@ table headers).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from segmentation.models import BreakStrength, Section, SegmentDraft, StructuredBlock
@@ -57,6 +57,7 @@ class _Word(NamedTuple):  # a tuple: millions are made, and tuples are the cheap
     section: Section | None
     starts_section: bool  # first word of a heading
     in_heading: bool
+    block: int  # index of the block it came from: section sizes are kept per block
     header: str | None = None  # the table header to repeat when a segment starts at this word
 
 
@@ -81,8 +82,9 @@ def _line_ends(texts: Sequence[str]) -> list[bool]:
     return ends
 
 
-def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
-    words: list[_Word] = []
+def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> Iterator[_Word]:
+    """The blocks' words in order, made as the packer takes them (a document's words would take
+    about 70 KB a page held at once)."""
     for block_index, placed in enumerate(blocks):
         block_words: list[_Word] = []
         texts = [line.text for line in placed.block.lines]
@@ -116,6 +118,7 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
                             placed.section,
                             placed.is_heading and not block_words,
                             placed.is_heading,
+                            block_index,
                             repeat if line_index >= 2 and word_index == 0 and piece_index == 0 else None,
                         )
                     )
@@ -126,43 +129,59 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> list[_Word]:
             )
             strength = BreakStrength.SENTENCE if list_goes_on else BreakStrength.PARAGRAPH
             block_words[-1] = block_words[-1]._replace(strength=strength)
-            words.extend(block_words)
-    return words
+            yield from block_words
 
 
-def _section_sizes(words: Sequence[_Word]) -> tuple[dict[int, int], dict[int, int]]:
-    """For the first word of each heading, the size of its own text and of all of it with its subsections."""
+def _section_sizes(blocks: Sequence[StructuredBlock]) -> tuple[dict[int, int], dict[int, int]]:
+    """For each heading block, the size of its section's own text and of all of it with its subsections.
+
+    Sizes count what `_words` makes of the blocks (non-whitespace characters), without making the words.
+    """
     own: dict[int, int] = {}
     whole: dict[int, int] = {}
-    open_sections: list[tuple[int, int]] = []  # (first word, depth), outermost first
-    for index, word in enumerate(words):
-        if word.starts_section and word.section is not None:
-            depth = len(word.section.path)
+    open_sections: list[tuple[int, int]] = []  # (heading block, depth), outermost first
+    for index, placed in enumerate(blocks):
+        size = sum(len(token) for line in placed.block.lines for token in line.text.split())
+        if not size:
+            continue  # a block without words: `_words` makes nothing of it
+        if placed.is_heading and placed.section is not None:
+            depth = len(placed.section.path)
             while open_sections and open_sections[-1][1] >= depth:
                 open_sections.pop()
             open_sections.append((index, depth))
             own[index] = whole[index] = 0
         if open_sections:
-            own[open_sections[-1][0]] += len(word.text)
+            own[open_sections[-1][0]] += size
         for start, _ in open_sections:
-            whole[start] += len(word.text)
+            whole[start] += size
     return own, whole
 
 
 class _Packer:
-    """Greedy filling of one segment at a time, remembering the best places to cut."""
+    """Greedy filling of one segment at a time, remembering the best places to cut.
 
-    def __init__(self, words: list[_Word], maxsize: int) -> None:
-        self.words = words
+    Words are numbered in document order; only those from the open segment's start on are held
+    (`window`, whose first word is number `offset`), so memory does not grow with the document.
+    """
+
+    def __init__(self, blocks: Sequence[StructuredBlock], maxsize: int) -> None:
+        self.blocks = blocks
         self.maxsize = maxsize
         self.min_fill = max(1, int(maxsize * MIN_FILL))
-        self.own_sizes, self.whole_sizes = _section_sizes(words)
+        self.own_sizes, self.whole_sizes = _section_sizes(blocks)
         self.drafts: list[SegmentDraft] = []
+        self.window: list[_Word] = []
+        self.offset = 0
         self._reset(0)
 
+    def _word(self, index: int) -> _Word:
+        return self.window[index - self.offset]
+
     def _reset(self, start: int) -> None:
+        del self.window[: start - self.offset]  # words before the new segment are written
+        self.offset = start
         self.start = start
-        self.header = self.words[start].header if start < len(self.words) else None
+        self.header = self.window[0].header if self.window else None
         self.size = sum(not c.isspace() for c in self.header) if self.header else 0
         self.has_body = False  # a non-heading word since start
         self.last_cut = {BreakStrength.PARAGRAPH: 0, BreakStrength.SENTENCE: 0}
@@ -175,21 +194,21 @@ class _Packer:
 
     def _keeps_section_apart(self, index: int) -> bool:
         """Whether the heading at `index` starts a new segment rather than joining this one."""
-        word = self.words[index]
+        word = self._word(index)
         if not self.has_body:
             return False  # headings of nested sections stay with their first words
         if word.section is not None and (len(word.section.path) == 1 or word.section.in_outline):
             # A chapter is tiny only when all of it is, its subsections included.
             tiny = TINY * self.maxsize
-            return not (self.size < tiny and self.whole_sizes[index] < tiny)
+            return not (self.size < tiny and self.whole_sizes[word.block] < tiny)
         # A minor section's own text is what joins this segment; its subsections decide for themselves.
-        following = self.own_sizes[index]
+        following = self.own_sizes[word.block]
         small = MERGE_BELOW * self.maxsize
         fits = self.size + following <= self.maxsize
         return not (fits and (self.size < small or following < small))
 
     def _take(self, index: int) -> None:
-        word = self.words[index]
+        word = self._word(index)
         self.size += len(word.text)
         self.has_body = self.has_body or not word.in_heading
         if self.size >= self.min_fill:
@@ -198,7 +217,7 @@ class _Packer:
                     self.last_cut[strength] = index + 1
 
     def _emit(self, end: int) -> None:
-        chunk = self.words[self.start : end]
+        chunk = self.window[: end - self.offset]
         body = chunk[0].text + "".join(w.separator + w.text for w in chunk[1:])
         if self.header:
             body = f"{self.header}\n{body}"
@@ -215,13 +234,18 @@ class _Packer:
         )
         carried = range(end, self._next)
         self._reset(end)
-        if self.header and self.size + sum(len(self.words[i].text) for i in carried) > self.maxsize:
+        if self.header and self.size + sum(len(self._word(i).text) for i in carried) > self.maxsize:
             self._drop_header()
         for index in carried:
             self._take(index)
 
     def run(self) -> list[SegmentDraft]:
-        for index, word in enumerate(self.words):
+        count = 0
+        for index, word in enumerate(_words(self.blocks, self.maxsize)):
+            self.window.append(word)
+            if index == self.start:
+                self._reset(index)  # the segment's first word is known now, and with it any header to repeat
+            count = index + 1
             self._next = index
             if word.starts_section and self._keeps_section_apart(index):
                 self._emit(index)
@@ -237,9 +261,9 @@ class _Packer:
                 )
                 self._emit(cut)
             self._take(index)
-        self._next = len(self.words)
-        if self.start < len(self.words):
-            self._emit(len(self.words))
+        self._next = count
+        if self.start < count:
+            self._emit(count)
         return self.drafts
 
 
@@ -247,4 +271,4 @@ def segment(blocks: Sequence[StructuredBlock], maxsize: int) -> list[SegmentDraf
     """Cut the blocks into ordered segments of at most `maxsize` non-whitespace characters."""
     if maxsize < MIN_MAXSIZE:
         raise ValueError(f"maxsize must be at least {MIN_MAXSIZE}")
-    return _Packer(_words(blocks, maxsize), maxsize).run()
+    return _Packer(blocks, maxsize).run()

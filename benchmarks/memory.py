@@ -20,6 +20,7 @@ import httpx
 import pymupdf
 
 from benchmarks.corpus import CORPUS
+from benchmarks.figures import pyplot, save
 from benchmarks.processes import PeakMemory
 from serve_app.process import ServiceProcess
 
@@ -63,11 +64,7 @@ def process_alone(path: Path) -> tuple[dict[str, int], float]:
 
 
 def plot(peaks: dict[int, dict[str, int]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     lengths = sorted(peaks)
     roles = sorted({role for by_role in peaks.values() for role in by_role}, key=lambda r: -peaks[lengths[-1]][r])
     figure, axis = plt.subplots(figsize=(8, 4.5))
@@ -79,9 +76,7 @@ def plot(peaks: dict[int, dict[str, int]], path: Path) -> None:
     axis.set_ylim(bottom=0)
     axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    print(f"\nplot written to {path}")
+    save(figure, path)
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from pathlib import Path
 import pymupdf
 
 from benchmarks.corpus import CORPUS, text_pdfs
+from benchmarks.figures import pyplot, save
 from segmentation import DocType, ParseOptions, count_pages, extract_pages, sniff
 from segmentation.dehyphenate import join_hyphenated
 from segmentation.document import assemble
@@ -321,11 +322,7 @@ def tags_and_languages(maxsize: int = 1500) -> None:
 
 
 def plot(results: dict[tuple[str, int], Figures], maxsizes: Sequence[int], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     names = ["docseg", "langchain", "pymupdf4llm"]
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
     width = 0.25
@@ -342,9 +339,7 @@ def plot(results: dict[tuple[str, int], Figures], maxsizes: Sequence[int], path:
     figure.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(names))
     figure.suptitle("Segment quality on the corpus PDFs")
     figure.tight_layout(rect=(0, 0.08, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    print(f"\nplot written to {path}")
+    save(figure, path)
 
 
 def main() -> None:

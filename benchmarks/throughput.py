@@ -40,6 +40,7 @@ import httpx
 import pymupdf
 
 from benchmarks.corpus import text_pdfs
+from benchmarks.figures import pyplot, save
 from benchmarks.processes import cpu_by_role, cpu_seconds
 from segmentation.document import segment_document, segment_pages
 from segmentation.models import Block, DocType, Line, PageContent, ParseOptions
@@ -222,11 +223,7 @@ def report(runs: Sequence[Run], pages: int) -> None:
 
 
 def plot(runs: Sequence[Run], pages: int, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, (rates, shares) = plt.subplots(1, 2, figsize=(11, 4))
     names = ["get_text loop", "docseg loop", "API", "API, polled"]
     width = 0.2
@@ -247,9 +244,7 @@ def plot(runs: Sequence[Run], pages: int, path: Path) -> None:
     shares.set_title("Where the service's CPU goes (API rounds)")
     shares.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    print(f"\nplot written to {path}")
+    save(figure, path)
 
 
 def main() -> None:

@@ -170,7 +170,13 @@ class JobRunner:
         )
         outstanding.extend([total_ref, head_ref, drafts_ref])
         await self._wait(job, total_ref, deadline)
-        pages: int = await total_ref
+        try:
+            pages: int = await total_ref
+        except RayTaskError:
+            # The task's other two returns hold the same error; fetched, they are handled (Ray would
+            # log each as an unhandled error later, for every bad document).
+            await asyncio.gather(head_ref, drafts_ref, return_exceptions=True)
+            raise
         if pages > self.config.max_pages:
             raise OverLimit(f"the document has {pages} pages; at most {self.config.max_pages} are processed")
         deadline = min(deadline, time.monotonic() + 60 + self.config.page_seconds * pages)

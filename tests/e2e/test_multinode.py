@@ -86,20 +86,25 @@ def test_page_tasks_run_on_both_nodes_and_a_lost_node_costs_retries(two_nodes, t
         headers = {"Authorization": f"Bearer {service.dev_token}"}
         with httpx.Client(base_url=service.url, headers=headers, timeout=60) as client:
             data = corpus_file("fek_1_Pres_Decree.pdf").read_bytes()
-            first = client.post("/jobs", files={"uploadfile": ("fek.pdf", data)}).json()
             deadline = time.monotonic() + 180
-            while client.get(f"/jobs/{first['jobid']}").json()["status"] != "COMPLETED":
-                assert time.monotonic() < deadline
-                time.sleep(0.5)
             nodes: set[str] = set()
-            seen_by = time.monotonic() + 30  # Ray reports task events to its state API every few seconds
-            while len(nodes) < 2 and time.monotonic() < seen_by:
-                ranges = list_tasks(
-                    address=dashboard, filters=[("func_or_class_name", "=", "extract_range")], limit=1000,
-                    detail=True,
-                )
-                nodes = {t.node_id for t in ranges if t.node_id}
-                time.sleep(1)
+            # SPREAD is Ray's best effort, and once in a full-suite run one job's ranges were all seen on one
+            # node: up to three jobs, each alone on the cluster, must between them use both nodes.
+            for _ in range(3):
+                first = client.post("/jobs", files={"uploadfile": ("fek.pdf", data)}).json()
+                while client.get(f"/jobs/{first['jobid']}").json()["status"] != "COMPLETED":
+                    assert time.monotonic() < deadline
+                    time.sleep(0.5)
+                seen_by = time.monotonic() + 30  # Ray reports task events to its state API every few seconds
+                while len(nodes) < 2 and time.monotonic() < seen_by:
+                    ranges = list_tasks(
+                        address=dashboard, filters=[("func_or_class_name", "=", "extract_range")], limit=1000,
+                        detail=True,
+                    )
+                    nodes = {t.node_id for t in ranges if t.node_id}
+                    time.sleep(1)
+                if len(nodes) == 2:
+                    break
             assert len(nodes) == 2, f"page tasks ran on {len(nodes)} node(s)"
 
             second = client.post("/jobs", files={"uploadfile": ("fek.pdf", data)}).json()

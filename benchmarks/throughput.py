@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -141,17 +142,20 @@ def through_api(
         return time.perf_counter() - started
 
 
-def one_page_latency(service: ServiceProcess, path: Path, count: int) -> list[float]:
-    """Seconds from submit to COMPLETED of a one-page PDF, one job at a time, polling every 5 ms."""
-    data, latencies = path.read_bytes(), []
+def one_page_latency(service: ServiceProcess, path: Path, count: int) -> tuple[list[float], list[float]]:
+    """Seconds from submit to COMPLETED of a one-page PDF, one job at a time, polling every 5 ms; and of
+    each, the part inside the service: from the job's `created` to its `completed` time stamp."""
+    data, latencies, inside = path.read_bytes(), [], []
     with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {service.token('latency')}"}) as client:
         for _ in range(count):
             started = time.perf_counter()
             job_id = client.post("/jobs", files={"uploadfile": (path.name, data)}).json()["jobid"]
-            while client.get(f"/jobs/{job_id}").json()["status"] in ("PENDING", "PROCESSING"):
+            while (job := client.get(f"/jobs/{job_id}").json())["status"] in ("PENDING", "PROCESSING"):
                 time.sleep(0.005)
             latencies.append(time.perf_counter() - started)
-    return sorted(latencies)
+            created, completed = (datetime.fromisoformat(job[name]) for name in ("created", "completed"))
+            inside.append((completed - created).total_seconds())
+    return sorted(latencies), sorted(inside)
 
 
 @dataclass
@@ -163,6 +167,7 @@ class Run:
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     latencies: list[float] = field(default_factory=list)
+    inside: list[float] = field(default_factory=list)  # of each latency, created to completed in the service
 
     def rate(self, path: str, pages: int) -> float:
         return pages / statistics.median(self.seconds[path])
@@ -193,7 +198,7 @@ def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: 
             print(f"  {cpus} CPU round {number}: " + "   ".join(
                 f"{name} {pages / times[-1]:6.1f}" for name, times in run.seconds.items()) + " pages/s", flush=True)
         one_page = next(path for path, count in text_pdfs() if count == 1)
-        run.latencies = one_page_latency(service, one_page, 50)
+        run.latencies, run.inside = one_page_latency(service, one_page, 50)
     finally:
         service.stop()
         if pin:
@@ -213,6 +218,11 @@ def report(runs: Sequence[Run], pages: int) -> None:
         print(f"{run.cpus:>4}  {loop:11.1f}  {run.rate('get_text loop', pages):13.1f}  {api:7.1f}  "
               f"{run.rate('API, polled', pages):11.1f}  {api / loop:17.2f}  {api / baseline:12.2f}  "
               f"{p50:8.0f} / {p99:<6.0f}")
+    for run in runs:
+        print(f"{run.cpus} CPU, one-page PDF: median {statistics.median(run.latencies) * 1000:.0f} ms from submit to "
+              f"seen COMPLETED, of which {statistics.median(run.inside) * 1000:.0f} ms from the job's created to its "
+              f"completed time stamp (queue, dispatcher, task, result written); the rest is the upload's way in and "
+              f"the polling")
     for run in runs:
         wall = sum(run.seconds["API"])
         total = sum(run.cpu.values())

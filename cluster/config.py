@@ -25,8 +25,8 @@ class WorkConfig(BaseModel):
     whole_document_pages: int = Field(
         default=256, ge=0,
         description="While at least as many jobs run as there are CPUs, a document of up to this many pages is "
-        "parsed and segmented in one task: split, its pages would only travel between processes for nothing. "
-        "0: always split.",
+        "parsed and segmented in one task (not with OCR): split, its pages would only travel between processes "
+        "for nothing. 0: always split.",
     )
     task_retries: int = Field(default=3, ge=0, description="Retries of a page task whose worker died.")
     lease_seconds: float = Field(

@@ -76,13 +76,15 @@ class JobRunner:
     def _workers(self) -> int:
         return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
-    def _head_pages(self, workers: int) -> int:
+    def _head_pages(self, workers: int, ocr: bool) -> int:
         """Pages the job's first task takes on; a document no longer than that needs no other task.
 
         While every CPU has a job of its own, splitting a document gains nothing and costs the
         pages' trip between processes (about a tenth of the work): the first task takes it whole.
+        Not with OCR: a task renders its pages for OCR all at once (about 6 MB a page), and next to
+        OCR the trip costs nothing.
         """
-        if self.running_jobs >= workers:
+        if self.running_jobs >= workers and not ocr:
             return max(self.config.whole_document_pages, self.config.min_pages_per_task)
         return self.config.min_pages_per_task
 
@@ -164,7 +166,7 @@ class JobRunner:
         data_ref = ray.put(data)
         retries = self.config.task_retries
         workers = self._workers()
-        head = self._head_pages(workers)
+        head = self._head_pages(workers, ocr=plan.ocr_actors is not None)
         total_ref, head_ref, drafts_ref = _start(
             tasks.extract_head, retries, data_ref, doctype, options, head, self.config.max_pages, plan
         )

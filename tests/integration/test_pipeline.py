@@ -94,9 +94,10 @@ def test_on_a_busy_cluster_documents_are_taken_whole_with_the_same_segments(key_
     async def scenario(store: JobStore, _: Dispatcher) -> None:
         runner = JobRunner(store, config)
         runner.running_jobs = 1  # of 2 CPUs (conftest): the document is split
-        assert runner._head_pages(workers=2) == config.min_pages_per_task
+        assert runner._head_pages(workers=2, ocr=False) == config.min_pages_per_task
         runner.running_jobs = 2
-        assert runner._head_pages(workers=2) == 256
+        assert runner._head_pages(workers=2, ocr=False) == 256
+        assert runner._head_pages(workers=2, ocr=True) == config.min_pages_per_task  # rendered pages are big
         jobs = [await submit_file(store, name, DocType.PDF, maxsize=800) for _ in range(3)]
         expected = [d.body for d in segment_document(corpus_file(name).read_bytes(), DocType.PDF,
                                                      ParseOptions(maxsize=800))]

@@ -40,11 +40,13 @@ def _current() -> Services:
     return _services
 
 
-def _store() -> JobStore:
+# The dependencies are `async def` although they do not await: FastAPI runs a plain `def` dependency
+# in its thread pool, a thread hop per dependency per request for work of microseconds.
+async def _store() -> JobStore:
     return _current().store
 
 
-def _settings() -> Settings:
+async def _settings() -> Settings:
     return current_settings()
 
 
@@ -61,7 +63,7 @@ def current_settings() -> Settings:
 _bearer = HTTPBearer(auto_error=False, description="A JWT signed with the service's secret.")
 
 
-def _principal(
+async def _principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None

@@ -201,6 +201,7 @@ def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: 
         run.latencies, run.inside = one_page_latency(service, one_page, 50)
     finally:
         service.stop()
+        receiver.server.shutdown()
         if pin:
             os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     return run

@@ -1,8 +1,7 @@
 """API request rate: `GET /jobs/{id}` and `POST /jobs` of small documents, from a separate load process.
 
-Starts `docseg serve` twice (as configured by default, then with Serve's access log off); against
-each, a load generator in its own process (so it does not share the service's interpreter) runs
-`--clients` threads, each issuing requests back to back for `--seconds`. Printed
+Starts `docseg serve`, then a load generator in its own process (so it does not share the service's
+interpreter) runs `--clients` threads, each issuing requests back to back for `--seconds`. Printed
 per endpoint: requests per second, latency p50 and p99, errors (any status other than 200, or
 503 counted apart as backpressure), and the CPU seconds the service's processes used, by role.
 
@@ -87,22 +86,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    print(f"{args.clients} client threads in a separate process, {args.seconds:.0f} s per endpoint")
-    for access_log in ("true", "false"):  # the default, then without Serve's access log
-        service = ServiceProcess(
-            Path(tempfile.mkdtemp(prefix="docseg-rate-")), env={"DOCSEG_SERVE__ACCESS_LOG": access_log}
-        )
-        service.start()
-        try:
-            token = service.token("rate")
-            with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}) as http:
-                data = (CORPUS / SMALL_DOCUMENT).read_bytes()
-                reply = http.post("/jobs", files={"uploadfile": ("a.pdf", data)}).json()
-            print(f"access log {'on (default)' if access_log == 'true' else 'off'}:")
-            measure(service, token, "GET", reply["jobid"], args.clients, args.seconds)
-            measure(service, token, "POST", "", args.clients, args.seconds)
-        finally:
-            service.stop()
+    service = ServiceProcess(Path(tempfile.mkdtemp(prefix="docseg-rate-")))
+    service.start()
+    try:
+        token = service.token("rate")
+        with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {token}"}) as http:
+            reply = http.post("/jobs", files={"uploadfile": ("a.pdf", (CORPUS / SMALL_DOCUMENT).read_bytes())}).json()
+        print(f"{args.clients} client threads in a separate process, {args.seconds:.0f} s per endpoint")
+        measure(service, token, "GET", reply["jobid"], args.clients, args.seconds)
+        measure(service, token, "POST", "", args.clients, args.seconds)
+    finally:
+        service.stop()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from pathlib import Path
 import ray
 from pydantic import SecretStr
 from ray import serve
-from ray.serve.schema import LoggingConfig
 
 from cluster.callbacks import new_secret as new_callback_secret
 from cluster.embedded_redis import EmbeddedRedis, eviction_warning
@@ -86,13 +85,11 @@ class LocalService:
             logging_level=logging.WARNING,
             log_to_driver=False,
         )
-        logging_config = LoggingConfig(enable_access_log=self.settings.serve.access_log)
         serve.start(
             proxy_location=self.settings.serve.proxy_location,
             http_options={"host": self.settings.serve.host, "port": self.settings.serve.port},
-            logging_config=logging_config,
         )
-        serve.run(build_app(self.settings), name=APP_NAME, route_prefix="/", logging_config=logging_config)
+        serve.run(build_app(self.settings), name=APP_NAME, route_prefix="/")
 
     def stop(self) -> None:
         try:

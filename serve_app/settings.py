@@ -40,10 +40,6 @@ class ServeConfig(BaseModel):
     target_ongoing_requests: float = Field(
         default=16.0, gt=0, description="Autoscaling aims at this many requests in flight per replica."
     )
-    access_log: bool = Field(
-        default=True,
-        description="Serve's access log, a line per request from the proxy and the replica; off saves their CPU.",
-    )
 
     def replica_options(self) -> dict[str, object]:
         """Serve deployment options for the API: a fixed count, or autoscaling bounds."""

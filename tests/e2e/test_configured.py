@@ -33,7 +33,6 @@ def configured(tmp_path_factory):
             "DOCSEG_NUM_CPUS": "1", "DOCSEG_LIMITS__MAX_UPLOAD_BYTES": "200000",
             "DOCSEG_LIMITS__MAX_QUEUED_JOBS": "3",
             "DOCSEG_SERVE__MAX_REPLICAS": "2",  # the API autoscales between 1 and 2 replicas
-            "DOCSEG_SERVE__ACCESS_LOG": "false",
         },
     )
     service.start()

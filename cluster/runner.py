@@ -117,7 +117,9 @@ class JobRunner:
             password = await self.store.upload_password(document.id)
             if password:
                 data = await asyncio.to_thread(unlock, data, document.doctype, password)
-            result, pages = await self._process(job, document, data, outstanding)
+            # The tasks read the object store's copy; this one is let go for the rest of the job.
+            data_ref, data = ray.put(data), b""
+            result, pages = await self._process(job, document, data_ref, outstanding)
             elapsed = time.monotonic() - started
             await self.store.complete(job, result, elapsed, pages)
             finished = True
@@ -147,7 +149,7 @@ class JobRunner:
         self,
         job: JobRecord,
         document: DocumentRecord,
-        data: bytes,
+        data_ref: ray.ObjectRef,
         outstanding: list[ray.ObjectRef],
     ) -> tuple[ProcessedDocument, int]:
         """The processed document and its page count."""
@@ -163,7 +165,6 @@ class JobRunner:
             memory_bytes=self.config.task_memory_bytes,
         )
         deadline = time.monotonic() + self.config.job_seconds
-        data_ref = ray.put(data)
         retries = self.config.task_retries
         workers = self._workers()
         head = self._head_pages(workers, ocr=plan.ocr_actors is not None)

@@ -20,8 +20,7 @@ class _Metric:
     """A Ray metric made when first used in a Ray worker; a no-op anywhere else."""
 
     def __init__(self, kind: Callable[..., Any], name: str, **options: Any) -> None:
-        self.kind, self.options = kind, options
-        self.info = {"name": name}
+        self.kind, self.name, self.options = kind, name, options
         self._metric: Any = None
 
     def _get(self) -> Any:
@@ -29,12 +28,13 @@ class _Metric:
             worker = ray._private.worker.global_worker
             if not ray.is_initialized() or worker.mode != ray.WORKER_MODE:
                 return None
-            self._metric = self.kind(self.info["name"], **self.options)
+            self._metric = self.kind(self.name, **self.options)
         return self._metric
 
     def __getattr__(self, method: str) -> Callable[..., None]:
         metric = self._get()
         return getattr(metric, method) if metric is not None else (lambda *args, **kwargs: None)
+
 
 SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
 

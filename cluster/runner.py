@@ -117,8 +117,8 @@ class JobRunner:
             password = await self.store.upload_password(document.id)
             if password:
                 data = await asyncio.to_thread(unlock, data, document.doctype, password)
-            # The tasks read the object store's copy; this one is let go for the rest of the job.
-            data_ref, data = ray.put(data), b""
+            data_ref = ray.put(data)
+            del data  # the tasks read the object store's copy; this one is not held for the rest of the job
             result, pages = await self._process(job, document, data_ref, outstanding)
             elapsed = time.monotonic() - started
             await self.store.complete(job, result, elapsed, pages)

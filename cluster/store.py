@@ -26,6 +26,7 @@ from cluster.errors import (
     StaleAttempt,
 )
 from cluster.keys import Keys
+from cluster.queue import JobQueue
 from cluster.records import DocumentRecord, JobRecord, SegmentRecord, utcnow
 from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus
 from segmentation import DocType, ParseOptions
@@ -174,6 +175,10 @@ class JobStore:
     async def upload(self, document_id: str) -> bytes | None:
         data = await self.redis.get(self.keys.upload(document_id))
         return bytes(data) if data is not None else None
+
+    async def queue_depth(self) -> int:
+        """Jobs queued or running: what backpressure counts."""
+        return await JobQueue(self.redis, self.keys).depth()
 
     async def upload_password(self, document_id: str) -> str | None:
         password = await self.redis.get(self.keys.upload_password(document_id))

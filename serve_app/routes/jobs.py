@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
-from cluster.queue import JobQueue
 from serve_app import forms
 from serve_app.deps import AppSettings, Caller, Store, client_ip
 from serve_app.errors import ServiceBusy
@@ -45,7 +44,7 @@ async def submit_job(
     ] = None,
 ) -> ProcessDocReply:
     """Store the document and queue a job for it; processing happens in the background."""
-    waiting = await JobQueue(store.redis, store.keys).depth()
+    waiting = await store.queue_depth()
     if waiting >= settings.limits.max_queued_jobs:
         raise ServiceBusy(f"{waiting} jobs are waiting or running; retry later")
     options = forms.parse_options(

@@ -72,7 +72,7 @@ def test_the_grafana_dashboard_uses_only_metrics_docseg_exports():
 
     from cluster import metrics
 
-    exported = {f"ray_{m.info['name']}" for m in vars(metrics).values() if isinstance(m, metrics._Metric)}
+    exported = {f"ray_{m.name}" for m in vars(metrics).values() if isinstance(m, metrics._Metric)}
     dashboard = json.loads((DEPLOY / "grafana-docseg.json").read_text())
     used = {
         re.sub(r"_(bucket|sum|count)$", "", name)

@@ -1,8 +1,9 @@
 """Bytes and options in, pages or segments out: the entry points the cluster layer calls.
 
 The cluster splits a document into page ranges and calls `extract_pages` once per range, then
-`apply_ocr` with the OCR actor pool when the job wants OCR, then `assemble` once on all pages in
-order (segments, languages, tags). `segment_document` does all of it in one process, for the bulk
+`apply_ocr` with the OCR actor pool when the job wants OCR, then `assembly.assemble_parts` over the
+ranges in order (segments, languages, tags; see that module for how a long document is read range
+by range). `segment_document` does all of it in one process, for the bulk
 path and for baselines.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from segmentation import html, images, office, pdf_pdfium, pdf_pymupdf, text
+from segmentation.assembly import assemble_parts, joined
 from segmentation.dehyphenate import dehyphenate
 from segmentation.language import detect_language
 from segmentation.models import (
@@ -35,7 +37,7 @@ from segmentation.page_furniture import remove_furniture
 from segmentation.reading_order import reading_order
 from segmentation.segmenter import segment
 from segmentation.structure import structure
-from segmentation.tags import DEFAULT_THRESHOLD, TAGGED_LANGUAGES, tag_texts
+from segmentation.tags import DEFAULT_THRESHOLD
 
 # Formats whose pages can be parsed independently, so a job can fan out over page ranges.
 PAGED_DOCTYPES = frozenset({DocType.PDF, DocType.TIFF})
@@ -173,34 +175,11 @@ def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[S
     return [replace(draft, lang=detect_language(draft.body)) for draft in segment(structure(pages), options.maxsize)]
 
 
-def with_tags(
-    drafts: list[SegmentDraft], options: ParseOptions, threshold: float = DEFAULT_THRESHOLD
-) -> list[SegmentDraft]:
-    """The segments tagged with the client's `usetags`, in one batch for the document.
-
-    Only segments in a language the model reads are tagged (see `tags.TAGGED_LANGUAGES`).
-    """
-    taggable = [i for i, d in enumerate(drafts) if d.lang is None or d.lang in TAGGED_LANGUAGES]
-    if not options.usetags or options.maxtags <= 0 or not taggable:
-        return drafts
-    chosen = tag_texts([drafts[i].body for i in taggable], options.usetags, options.maxtags, threshold)
-    tagged = list(drafts)
-    for index, tags in zip(taggable, chosen, strict=True):
-        tagged[index] = replace(drafts[index], tags=tuple(tags))
-    return tagged
-
-
 def assemble(
     pages: Sequence[PageContent], options: ParseOptions, tag_threshold: float = DEFAULT_THRESHOLD
 ) -> ProcessedDocument:
     """The document's tagged segments, with what the pages say about OCR and their images."""
-    cleaned, removed_words = clean_pages(pages)
-    return ProcessedDocument(
-        segments=with_tags(segment_pages(cleaned, options), options, tag_threshold),
-        pages_without_text=pages_without_text(pages),
-        images=[image for page in pages for image in page.images],
-        removed_words=removed_words,
-    )
+    return joined(assemble_parts(lambda: [pages], options, tag_threshold))
 
 
 def apply_ocr(

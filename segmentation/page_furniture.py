@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from segmentation.models import Block, PageContent
 
@@ -60,34 +60,65 @@ def _folio_offsets(block: Block, page: int) -> set[int]:
     return {int(n) - page for m in _EDGE_NUMBER.finditer(match_text) for n in m.groups() if n}
 
 
-def remove_furniture(pages: Sequence[PageContent]) -> tuple[list[PageContent], int]:
-    """The pages without their running headers, footers and page numbers, and the words removed."""
-    candidates = {page.number: _candidates(page) for page in pages}
-    pages_by_key: dict[str, set[int]] = defaultdict(set)
-    offsets: Counter[int] = Counter()
-    for number, blocks in candidates.items():
-        for block in blocks:
-            pages_by_key[_key(block)].add(number)
-        offsets.update({offset for block in blocks for offset in _folio_offsets(block, number)})
-    paged = sum(1 for page in pages if page.height > 0)
-    needed = max(MIN_PAGES, MIN_SHARE * paged)
-    running = {key for key, numbers in pages_by_key.items() if len(numbers) >= needed}
-    folio_offsets = {offset for offset, count in offsets.items() if count >= needed}
+class FurnitureStats:
+    """What the candidates of the pages seen so far have in common: fed range by range, so a long
+    document's pages need not all be held (a few short keys a page are)."""
 
-    def is_furniture(block: Block, number: int) -> bool:
-        return (
-            _key(block) in running
-            or bool(_folio_offsets(block, number) & folio_offsets)
-            or (paged > 1 and bool(_PAGE_NUMBER.match(" ".join(block.text.split()))))
+    def __init__(self) -> None:
+        self.pages_by_key: dict[str, set[int]] = defaultdict(set)
+        self.offsets: Counter[int] = Counter()
+        self.paged = 0  # pages with geometry
+
+    def add(self, pages: Iterable[PageContent]) -> None:
+        for page in pages:
+            self.paged += page.height > 0
+            blocks = _candidates(page)
+            for block in blocks:
+                self.pages_by_key[_key(block)].add(page.number)
+            self.offsets.update({offset for block in blocks for offset in _folio_offsets(block, page.number)})
+
+    def rule(self) -> FurnitureRule:
+        needed = max(MIN_PAGES, MIN_SHARE * self.paged)
+        return FurnitureRule(
+            running=frozenset(key for key, numbers in self.pages_by_key.items() if len(numbers) >= needed),
+            folio_offsets=frozenset(offset for offset, count in self.offsets.items() if count >= needed),
+            paged=self.paged,
         )
 
-    cleaned, removed_words = [], 0
-    for page in pages:
-        furniture = {id(block) for block in candidates[page.number] if is_furniture(block, page.number)}
+
+@dataclass(frozen=True, slots=True)
+class FurnitureRule:
+    """Which text is furniture in one document, decided from all its pages' statistics."""
+
+    running: frozenset[str]  # keys of text that recurs at page edges
+    folio_offsets: frozenset[int]  # printed page number minus page index, where it is consistent
+    paged: int
+
+    def _is_furniture(self, block: Block, number: int) -> bool:
+        return (
+            _key(block) in self.running
+            or bool(_folio_offsets(block, number) & self.folio_offsets)
+            or (self.paged > 1 and bool(_PAGE_NUMBER.match(" ".join(block.text.split()))))
+        )
+
+    def clean(self, page: PageContent) -> tuple[PageContent, int]:
+        """The page without its furniture, and the words removed."""
+        furniture = {id(block) for block in _candidates(page) if self._is_furniture(block, page.number)}
         # Text alone on its page is that page's content, however often it repeats.
         if not furniture or len(furniture) == len(page.blocks):
-            cleaned.append(page)
-            continue
-        removed_words += sum(len(b.text.split()) for b in page.blocks if id(b) in furniture)
-        cleaned.append(replace(page, blocks=tuple(b for b in page.blocks if id(b) not in furniture)))
+            return page, 0
+        removed_words = sum(len(b.text.split()) for b in page.blocks if id(b) in furniture)
+        return replace(page, blocks=tuple(b for b in page.blocks if id(b) not in furniture)), removed_words
+
+
+def remove_furniture(pages: Sequence[PageContent]) -> tuple[list[PageContent], int]:
+    """The pages without their running headers, footers and page numbers, and the words removed."""
+    stats = FurnitureStats()
+    stats.add(pages)
+    rule = stats.rule()
+    cleaned, removed_words = [], 0
+    for page in pages:
+        kept, removed = rule.clean(page)
+        cleaned.append(kept)
+        removed_words += removed
     return cleaned, removed_words

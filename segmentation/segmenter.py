@@ -24,7 +24,7 @@ table headers).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from segmentation.models import BreakStrength, Section, SegmentDraft, StructuredBlock
@@ -82,10 +82,20 @@ def _line_ends(texts: Sequence[str]) -> list[bool]:
     return ends
 
 
-def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> Iterator[_Word]:
+def _with_next(blocks: Iterable[StructuredBlock]) -> Iterator[tuple[StructuredBlock, StructuredBlock | None]]:
+    """Each block with the one after it (None after the last), taking one block at a time."""
+    iterator = iter(blocks)
+    current = next(iterator, None)
+    while current is not None:
+        following = next(iterator, None)
+        yield current, following
+        current = following
+
+
+def _words(blocks: Iterable[StructuredBlock], maxsize: int) -> Iterator[_Word]:
     """The blocks' words in order, made as the packer takes them (a document's words would take
-    about 70 KB a page held at once)."""
-    for block_index, placed in enumerate(blocks):
+    about 70 KB a page held at once); the blocks too may come one range at a time."""
+    for block_index, (placed, following) in enumerate(_with_next(blocks)):
         block_words: list[_Word] = []
         texts = [line.text for line in placed.block.lines]
         header = _table_header(texts)
@@ -124,37 +134,43 @@ def _words(blocks: Sequence[StructuredBlock], maxsize: int) -> Iterator[_Word]:
                     )
         if block_words:
             # An item of a list that goes on in the next block ends like a sentence, not a paragraph.
-            list_goes_on = (
-                _is_list_block(placed) and block_index + 1 < len(blocks) and _is_list_block(blocks[block_index + 1])
-            )
+            list_goes_on = _is_list_block(placed) and following is not None and _is_list_block(following)
             strength = BreakStrength.SENTENCE if list_goes_on else BreakStrength.PARAGRAPH
             block_words[-1] = block_words[-1]._replace(strength=strength)
             yield from block_words
 
 
-def _section_sizes(blocks: Sequence[StructuredBlock]) -> tuple[dict[int, int], dict[int, int]]:
-    """For each heading block, the size of its section's own text and of all of it with its subsections.
+class SectionSizes:
+    """For each heading block (by its index in the document), the size of its section's own text
+    and of all of it with its subsections: what the packer must know ahead of a section's words.
 
-    Sizes count what `_words` makes of the blocks (non-whitespace characters), without making the words.
+    Fed the blocks range by range; sizes count what `_words` makes of the blocks (non-whitespace
+    characters), without making the words.
     """
-    own: dict[int, int] = {}
-    whole: dict[int, int] = {}
-    open_sections: list[tuple[int, int]] = []  # (heading block, depth), outermost first
-    for index, placed in enumerate(blocks):
-        size = sum(len(token) for line in placed.block.lines for token in line.text.split())
-        if not size:
-            continue  # a block without words: `_words` makes nothing of it
-        if placed.is_heading and placed.section is not None:
-            depth = len(placed.section.path)
-            while open_sections and open_sections[-1][1] >= depth:
-                open_sections.pop()
-            open_sections.append((index, depth))
-            own[index] = whole[index] = 0
-        if open_sections:
-            own[open_sections[-1][0]] += size
-        for start, _ in open_sections:
-            whole[start] += size
-    return own, whole
+
+    def __init__(self) -> None:
+        self.own: dict[int, int] = {}
+        self.whole: dict[int, int] = {}
+        self._open: list[tuple[int, int]] = []  # (heading block, depth), outermost first
+        self._count = 0
+
+    def add(self, blocks: Iterable[StructuredBlock]) -> None:
+        for placed in blocks:
+            index = self._count
+            self._count += 1
+            size = sum(len(token) for line in placed.block.lines for token in line.text.split())
+            if not size:
+                continue  # a block without words: `_words` makes nothing of it
+            if placed.is_heading and placed.section is not None:
+                depth = len(placed.section.path)
+                while self._open and self._open[-1][1] >= depth:
+                    self._open.pop()
+                self._open.append((index, depth))
+                self.own[index] = self.whole[index] = 0
+            if self._open:
+                self.own[self._open[-1][0]] += size
+            for start, _ in self._open:
+                self.whole[start] += size
 
 
 class _Packer:
@@ -164,12 +180,13 @@ class _Packer:
     (`window`, whose first word is number `offset`), so memory does not grow with the document.
     """
 
-    def __init__(self, blocks: Sequence[StructuredBlock], maxsize: int) -> None:
+    def __init__(self, blocks: Iterable[StructuredBlock], maxsize: int, sizes: SectionSizes) -> None:
         self.blocks = blocks
         self.maxsize = maxsize
         self.min_fill = max(1, int(maxsize * MIN_FILL))
-        self.own_sizes, self.whole_sizes = _section_sizes(blocks)
-        self.drafts: list[SegmentDraft] = []
+        self.own_sizes, self.whole_sizes = sizes.own, sizes.whole
+        self.emitted = 0
+        self.drafts: list[SegmentDraft] = []  # emitted and not yet handed out
         self.window: list[_Word] = []
         self.offset = 0
         self._reset(0)
@@ -225,13 +242,14 @@ class _Packer:
         first, placed = chunk[0], next((w for w in chunk if not w.in_heading), chunk[0])
         self.drafts.append(
             SegmentDraft(
-                ordinal=len(self.drafts),
+                ordinal=self.emitted,
                 body=body,
                 pagenr=first.page,
                 title=placed.section.title if placed.section else None,
                 group=placed.section.group if placed.section else None,
             )
         )
+        self.emitted += 1
         carried = range(end, self._next)
         self._reset(end)
         if self.header and self.size + sum(len(self._word(i).text) for i in carried) > self.maxsize:
@@ -239,7 +257,12 @@ class _Packer:
         for index in carried:
             self._take(index)
 
-    def run(self) -> list[SegmentDraft]:
+    def _handed_out(self) -> list[SegmentDraft]:
+        drafts, self.drafts = self.drafts, []
+        return drafts
+
+    def run(self) -> Iterator[SegmentDraft]:
+        """The segments, each as soon as it is cut."""
         count = 0
         for index, word in enumerate(_words(self.blocks, self.maxsize)):
             self.window.append(word)
@@ -261,14 +284,23 @@ class _Packer:
                 )
                 self._emit(cut)
             self._take(index)
+            if self.drafts:
+                yield from self._handed_out()
         self._next = count
         if self.start < count:
             self._emit(count)
-        return self.drafts
+        yield from self._handed_out()
+
+
+def segment_stream(blocks: Iterable[StructuredBlock], maxsize: int, sizes: SectionSizes) -> Iterator[SegmentDraft]:
+    """Cut the blocks into ordered segments as they come; `sizes` must already hold all of them."""
+    if maxsize < MIN_MAXSIZE:
+        raise ValueError(f"maxsize must be at least {MIN_MAXSIZE}")
+    return _Packer(blocks, maxsize, sizes).run()
 
 
 def segment(blocks: Sequence[StructuredBlock], maxsize: int) -> list[SegmentDraft]:
     """Cut the blocks into ordered segments of at most `maxsize` non-whitespace characters."""
-    if maxsize < MIN_MAXSIZE:
-        raise ValueError(f"maxsize must be at least {MIN_MAXSIZE}")
-    return _Packer(blocks, maxsize).run()
+    sizes = SectionSizes()
+    sizes.add(blocks)
+    return list(segment_stream(blocks, maxsize, sizes))

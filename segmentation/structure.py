@@ -24,14 +24,22 @@ MAX_HEADING_CHARS = 150
 MAX_HEADING_LINES = 3
 
 
-def body_font_size(pages: Iterable[PageContent]) -> float:
-    """The font size that carries most of the characters (0 when the format has no sizes)."""
-    weights: Counter[float] = Counter()
+def _add_font_weights(weights: Counter[float], pages: Iterable[PageContent]) -> None:
     for page in pages:
         for block in page.blocks:
             for line in block.lines:
                 if line.size > 0:
                     weights[round(line.size * 2) / 2] += len(line.text)
+
+
+def body_font_size(pages: Iterable[PageContent]) -> float:
+    """The font size that carries most of the characters (0 when the format has no sizes)."""
+    weights: Counter[float] = Counter()
+    _add_font_weights(weights, pages)
+    return _most_common_size(weights)
+
+
+def _most_common_size(weights: Counter[float]) -> float:
     return weights.most_common(1)[0][0] if weights else 0.0
 
 
@@ -39,26 +47,31 @@ def _block_size(block: Block) -> float:
     return max(line.size for line in block.lines)
 
 
-def _looks_like_heading(block: Block, body_size: float) -> bool:
+# What decides whether a block is a heading once the body size is known: its size, whether all of
+# it is bold, and whether it ends like a sentence.
+HeadingShape = tuple[float, bool, bool]
+
+
+def _heading_shape(block: Block) -> HeadingShape | None:
+    """The block's shape if it is short enough to be a heading at all, else None."""
     text = block.text.strip()
-    if (
-        body_size <= 0
-        or len(block.lines) > MAX_HEADING_LINES
-        or len(text) > MAX_HEADING_CHARS
-        or not any(ch.isalpha() for ch in text)
-    ):
+    if len(block.lines) > MAX_HEADING_LINES or len(text) > MAX_HEADING_CHARS or not any(ch.isalpha() for ch in text):
+        return None
+    return _block_size(block), all(line.bold for line in block.lines), text.endswith((".", ","))
+
+
+def _is_heading_shape(shape: HeadingShape | None, body_size: float) -> bool:
+    if shape is None or body_size <= 0:
         return False
-    if _block_size(block) >= body_size * HEADING_SIZE_RATIO:
+    size, all_bold, ends_like_sentence = shape
+    if size >= body_size * HEADING_SIZE_RATIO:
         return True
     # Bold at body size: a run-in heading ("Article 3"), unless it reads like a sentence.
-    all_bold = all(line.bold for line in block.lines)
-    return all_bold and _block_size(block) >= body_size * 0.95 and not text.endswith((".", ","))
+    return all_bold and size >= body_size * 0.95 and not ends_like_sentence
 
 
-def _heading_levels(headings: Sequence[Block], body_size: float) -> dict[float, int]:
-    """Map each heading font size (rounded) to a level, largest size first."""
-    sizes = sorted({round(_block_size(b) * 2) / 2 for b in headings}, reverse=True)
-    return {size: level for level, size in enumerate(sizes, start=1)}
+def _looks_like_heading(block: Block, body_size: float) -> bool:
+    return _is_heading_shape(_heading_shape(block), body_size)
 
 
 def _folded(text: str) -> str:
@@ -87,39 +100,74 @@ def _outline_levels(pages: Sequence[PageContent]) -> dict[int, int]:
     return confirmed
 
 
+def _size_key(size: float) -> float:
+    return round(size * 2) / 2
+
+
+class HeadingStats:
+    """What deciding headings needs from the whole document, gathered range by range: the font
+    sizes' weights (for the body size), the shapes of blocks that could be headings, and the
+    outline's deepest confirmed level."""
+
+    def __init__(self) -> None:
+        self.weights: Counter[float] = Counter()
+        self.shapes: set[HeadingShape] = set()  # a handful: distinct sizes x bold x punctuation
+        self.below_outline = 0
+
+    def add(self, pages: Sequence[PageContent]) -> None:
+        _add_font_weights(self.weights, pages)
+        confirmed = _outline_levels(pages)
+        self.below_outline = max(self.below_outline, *confirmed.values(), 0)
+        for page in pages:
+            for block in page.blocks:
+                if block.heading_level is None and id(block) not in confirmed:
+                    shape = _heading_shape(block)
+                    if shape is not None:
+                        self.shapes.add(shape)
+
+    def structurer(self) -> Structurer:
+        body_size = _most_common_size(self.weights)
+        sizes = sorted({_size_key(shape[0]) for shape in self.shapes if _is_heading_shape(shape, body_size)},
+                       reverse=True)
+        levels = {size: level for level, size in enumerate(sizes, start=1)}  # the largest size is level 1
+        return Structurer(body_size, levels, self.below_outline)
+
+
+class Structurer:
+    """Places blocks in sections, range after range in page order, with the document's heading rules."""
+
+    def __init__(self, body_size: float, levels: dict[float, int], below_outline: int) -> None:
+        self.body_size = body_size
+        self.levels = levels
+        self.below_outline = below_outline
+        self.open_headings: list[tuple[int, str]] = []  # (level, title) from outermost to innermost
+        self.section: Section | None = None
+
+    def place(self, pages: Sequence[PageContent]) -> list[StructuredBlock]:
+        """The next range's blocks, each in its section, headings marked."""
+        confirmed = _outline_levels(pages)
+        placed: list[StructuredBlock] = []
+        for page in pages:
+            for block in page.blocks:
+                level = block.heading_level or confirmed.get(id(block))
+                if level is None and block.heading_level is None and _looks_like_heading(block, self.body_size):
+                    level = self.below_outline + self.levels[_size_key(_block_size(block))]
+                if level is not None:
+                    title = " ".join(block.text.split())
+                    while self.open_headings and self.open_headings[-1][0] >= level:
+                        self.open_headings.pop()
+                    self.open_headings.append((level, title))
+                    self.section = Section(
+                        title=title, path=tuple(t for _, t in self.open_headings), in_outline=id(block) in confirmed
+                    )
+                placed.append(
+                    StructuredBlock(block=block, page=page.number, section=self.section, is_heading=level is not None)
+                )
+        return placed
+
+
 def structure(pages: Sequence[PageContent]) -> list[StructuredBlock]:
     """Place every block of every page in its section, marking the blocks that are headings."""
-    body_size = body_font_size(pages)
-    confirmed = _outline_levels(pages)
-    inferred = {
-        id(block)
-        for page in pages
-        for block in page.blocks
-        if block.heading_level is None and id(block) not in confirmed and _looks_like_heading(block, body_size)
-    }
-    levels = _heading_levels(
-        [b for p in pages for b in p.blocks if id(b) in inferred], body_size
-    )
-    below_outline = max(confirmed.values(), default=0)
-
-    placed: list[StructuredBlock] = []
-    open_headings: list[tuple[int, str]] = []  # (level, title) from outermost to innermost
-    section: Section | None = None
-    for page in pages:
-        for block in page.blocks:
-            level = block.heading_level or confirmed.get(id(block))
-            if level is None and id(block) in inferred:
-                level = below_outline + levels[round(_block_size(block) * 2) / 2]
-            if level is not None:
-                title = " ".join(block.text.split())
-                while open_headings and open_headings[-1][0] >= level:
-                    open_headings.pop()
-                open_headings.append((level, title))
-                section = Section(
-                    title=title, path=tuple(t for _, t in open_headings), in_outline=id(block) in confirmed
-                )
-            placed.append(
-                StructuredBlock(block=block, page=page.number, section=section,
-                                is_heading=level is not None)
-            )
-    return placed
+    stats = HeadingStats()
+    stats.add(pages)
+    return stats.structurer().place(pages)

@@ -28,6 +28,12 @@ class WorkConfig(BaseModel):
         "parsed and segmented in one task (not with OCR): split, its pages would only travel between processes "
         "for nothing. 0: always split.",
     )
+    assembly_hold_pages: int = Field(
+        default=256, ge=0,
+        description="A document of up to this many pages is held in memory while its segments are assembled; "
+        "a longer one is read a page range at a time in each of the assembly's passes, so the assembling "
+        "worker's memory does not grow with the document (it reads the pages 3 more times).",
+    )
     task_retries: int = Field(default=3, ge=0, description="Retries of a page task whose worker died.")
     lease_seconds: float = Field(
         default=60.0, gt=0, description="An unacknowledged queue entry older than this is claimed again."

@@ -6,8 +6,17 @@ Two deployments that share a Redis need only different prefixes. No other module
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 QUEUE_GROUP = "dispatchers"
+
+
+class ResultKeys(NamedTuple):
+    """The three hashes that hold a result, laid out like a document's (`segments`, `images`, `image_data`)."""
+
+    segments: str
+    images: str
+    image_data: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,15 @@ class Keys:
     def image_data(self, document_id: str) -> str:
         """Hash: image id -> the image's bytes."""
         return f"{self.prefix}:image-data:{document_id}"
+
+    def staged(self, job_id: str, attempt: int) -> ResultKeys:
+        """One run's result while it is being written, part by part; renamed to the document's on completion."""
+        base = f"{self.prefix}:staged:{job_id}:{attempt}"
+        return ResultKeys(f"{base}:segments", f"{base}:images", f"{base}:image-data")
+
+    def result(self, document_id: str) -> ResultKeys:
+        """A document's published result: its segments and images."""
+        return ResultKeys(self.segments(document_id), self.images(document_id), self.image_data(document_id))
 
     def jobs_index(self, tenant: str | None = None) -> str:
         """Sorted set of job ids by creation time: one per tenant, and one of all jobs (None)."""

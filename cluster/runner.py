@@ -2,20 +2,25 @@
 
 The runner lives in the dispatcher's event loop and only orchestrates: the document bytes go into
 the object store once, page ranges are parsed in Ray tasks, and the runner waits on their refs
-without fetching them. Between waits it records progress, which doubles as the check that the job
-is still its own and still wanted: a cancel, a delete or a newer runner stops it.
+without fetching them. The result comes back in parts, each staged in Redis as it arrives and
+published with the job's completion, so neither the runner nor any task holds a long document whole.
+Between waits it records progress, which doubles as the check that the job is still its own and
+still wanted: a cancel, a delete or a newer runner stops it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
 from typing import Any
 
 import ray
+from ray import ObjectRefGenerator
 from ray.exceptions import RayError, RayTaskError, WorkerCrashedError
+from redis.exceptions import RedisError
 
 from cluster import metrics, tasks
 from cluster.config import OcrConfig, WorkConfig
@@ -63,6 +68,19 @@ def _user_message(exc: BaseException) -> str:
     if isinstance(cause, WorkerCrashedError):
         return WORKER_DIED
     return f"processing failed: {type(cause).__name__}"
+
+
+class _StagedResult:
+    """A job's result as the runner receives it: each part goes to the store at once, and only the
+    counts stay here."""
+
+    def __init__(self, store: JobStore, job: JobRecord, started: float) -> None:
+        self.store, self.job, self.started = store, job, started
+        self.pages_without_text = 0
+
+    async def add(self, part: ProcessedDocument) -> None:
+        self.pages_without_text += part.pages_without_text
+        await self.store.stage(self.job, part, time.monotonic() - self.started)
 
 
 class JobRunner:
@@ -119,9 +137,10 @@ class JobRunner:
                 data = await asyncio.to_thread(unlock, data, document.doctype, password)
             data_ref = ray.put(data)
             del data  # the tasks read the object store's copy; this one is not held for the rest of the job
-            result, pages = await self._process(job, document, data_ref, outstanding)
+            result = _StagedResult(self.store, job, started)
+            pages = await self._process(job, document, data_ref, outstanding, result)
             elapsed = time.monotonic() - started
-            await self.store.complete(job, result, elapsed, pages)
+            await self.store.complete(job, elapsed, pages, result.pages_without_text)
             finished = True
             log.info("job %s completed: %d pages in %.2f s", job_id, pages, elapsed, extra=job_fields(job_id))
             metrics.JOB_SECONDS.observe(elapsed, tags={"status": "COMPLETED"})
@@ -138,6 +157,8 @@ class JobRunner:
             if not finished:  # cancelled, superseded or failed: its other tasks are wasted work
                 for ref in outstanding:
                     ray.cancel(ref, force=force_cancel)
+                with contextlib.suppress(RedisError):  # what it staged expires anyway
+                    await self.store.drop_staged(job)
 
     async def _fail_quietly(self, job: JobRecord, reason: str, elapsed: float) -> None:
         try:
@@ -150,9 +171,10 @@ class JobRunner:
         job: JobRecord,
         document: DocumentRecord,
         data_ref: ray.ObjectRef,
-        outstanding: list[ray.ObjectRef],
-    ) -> tuple[ProcessedDocument, int]:
-        """The processed document and its page count."""
+        outstanding: list[Any],
+        result: _StagedResult,
+    ) -> int:
+        """Process the document into `result`; returns its page count."""
         options, doctype = document.options, document.doctype
         plan = tasks.PagePlan(
             ocr_actors=self.ocr_pools.actors(options.ocr_backend) if wants_ocr(doctype, options) else None,
@@ -163,6 +185,7 @@ class JobRunner:
             tag_threshold=self.config.tag_threshold,
             render_limits=RenderLimits(max_pixels=self.config.max_page_pixels),
             memory_bytes=self.config.task_memory_bytes,
+            hold_pages=self.config.assembly_hold_pages,
         )
         deadline = time.monotonic() + self.config.job_seconds
         retries = self.config.task_retries
@@ -184,8 +207,8 @@ class JobRunner:
             raise OverLimit(f"the document has {pages} pages; at most {self.config.max_pages} are processed")
         deadline = min(deadline, time.monotonic() + 60 + self.config.page_seconds * pages)
         if pages <= head:  # a short document, or a busy cluster: the first task did everything
-            assembled: ProcessedDocument = await drafts_ref
-            return assembled, pages
+            await result.add(await drafts_ref)
+            return pages
         ranges = plan_ranges(pages - head, workers, self.config) if doctype in PAGED_DOCTYPES else []
         range_refs = [
             _start(tasks.extract_range, retries, data_ref, doctype, options, head + start, head + stop, plan)
@@ -207,14 +230,19 @@ class JobRunner:
             else:
                 await self.store.check_owner(job)
             self._check_deadline(deadline)
-        final = _start(tasks.assemble_segments, retries, options, plan, head_ref, *range_refs)
-        outstanding.append(final)
-        await self._wait(job, final, deadline)
-        result: ProcessedDocument = await final
-        return result, pages
+        parts = _start(tasks.assemble_parts, retries, options, plan, [head_ref, *range_refs])
+        outstanding.append(parts)
+        while True:
+            await self._wait(job, parts, deadline)
+            try:
+                part_ref = next(parts)
+            except StopIteration:
+                return pages
+            await result.add(await part_ref)
 
-    async def _wait(self, job: JobRecord, ref: ray.ObjectRef, deadline: float) -> None:
-        """Wait for a task, checking between polls that the job is still this runner's to finish."""
+    async def _wait(self, job: JobRecord, ref: ray.ObjectRef | ObjectRefGenerator, deadline: float) -> None:
+        """Wait for a task (or a generator's next part), checking between polls that the job is still
+        this runner's to finish."""
         while True:
             ready, _ = await asyncio.to_thread(
                 ray.wait, [ref], num_returns=1, timeout=self.config.check_seconds, fetch_local=False

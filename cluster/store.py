@@ -7,9 +7,10 @@ and a runner that lost its lease cannot overwrite the one that replaced it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
@@ -33,6 +34,9 @@ from segmentation import DocType, ParseOptions
 from segmentation.models import ProcessedDocument
 
 _SEGMENT_NAMESPACE = uuid.UUID("6f1d7a52-3f0c-4d8e-9a57-2b8f0c7e4d11")
+
+# A run's staged result outlives the run by at most this long (the run died before completing).
+STAGED_SECONDS = 24 * 3600
 
 # Extra writes made in the same transaction as a status change.
 ExtraWrites = Callable[[Pipeline, JobRecord], None]
@@ -150,6 +154,21 @@ class JobStore:
         raw = await self.redis.hvals(self.keys.segments(document_id))
         return sorted((SegmentRecord.model_validate_json(v) for v in raw), key=lambda s: s.ordinal)
 
+    async def segment_json_batches(self, document_id: str, batch: int = 500) -> AsyncIterator[list[bytes]]:
+        """The document's segments as their stored JSON, in order, `batch` at a time.
+
+        For answers that stream the segments instead of holding them all: the ids follow from the
+        ordinals, which run from 0 without a gap, so no listing or sorting of the whole set is needed.
+        """
+        key = self.keys.segments(document_id)
+        for start in itertools.count(0, batch):
+            ids = [segment_id(document_id, ordinal) for ordinal in range(start, start + batch)]
+            found = list(itertools.takewhile(lambda raw: raw is not None, await self.redis.hmget(key, ids)))
+            if found:
+                yield found
+            if len(found) < batch:
+                return
+
     async def segment(
         self, document_id: str, segment_id: str, tenant: str | None = None
     ) -> SegmentRecord:
@@ -266,9 +285,8 @@ class JobStore:
                 self.keys.document(job.documentid),
                 self.keys.upload(job.documentid),
                 self.keys.upload_password(job.documentid),
-                self.keys.segments(job.documentid),
-                self.keys.images(job.documentid),
-                self.keys.image_data(job.documentid),
+                *self.keys.result(job.documentid),
+                *self.keys.staged(job.id, job.attempt),  # written by a run that is being stopped
                 self.keys.callback_throttle(job.id),
             )
             for index in (self.keys.jobs_index(job.tenant), self.keys.jobs_index()):
@@ -310,53 +328,81 @@ class JobStore:
             fields={"progress": progress, "pages_done": pages_done, "pages_total": pages_total}, extra=also,
         )
 
-    async def complete(
-        self, job: JobRecord, result: ProcessedDocument, timeit: float, pages: int | None = None
-    ) -> JobRecord:
-        """Store segments and images, mark the job COMPLETED and its document PROCESSED, atomically.
+    async def stage(self, job: JobRecord, part: ProcessedDocument, timeit: float) -> None:
+        """Write a part of the job's result (segments, images) beside the job, for `complete` to publish.
 
-        `pages`, the document's page count, is recorded as done and total (a document parsed in one
-        task reported no progress on the way).
+        A long document's result comes in parts, each written as it arrives, so no process holds all
+        of it. The parts belong to this run (job and attempt): a run that was replaced or died cannot
+        mix its parts into another's, and what it left expires.
         """
-        seconds = round(timeit)
-        now = utcnow()
+        now, seconds = utcnow(), round(timeit)
         records = {
             segment_id(job.documentid, d.ordinal): SegmentRecord(
                 id=segment_id(job.documentid, d.ordinal), documentid=job.documentid,
                 body=d.body, pagenr=d.pagenr, group=d.group, title=d.title, tags=list(d.tags), lang=d.lang,
                 created=now, updated=now, timeit=seconds, ordinal=d.ordinal,
             ).model_dump_json()
-            for d in result.segments
+            for d in part.segments
         }
-        images = {image.id: image.data for image in result.images}
-        image_meta = {
-            image.id: json.dumps({"content_type": image.content_type, "page": image.page,
-                                  "width": image.width, "height": image.height})
-            for image in result.images
-        }
+        staged = self.keys.staged(job.id, job.attempt)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if records:
+                pipe.hset(staged.segments, mapping=records)
+            if part.images:
+                pipe.hset(staged.image_data, mapping={image.id: image.data for image in part.images})
+                pipe.hset(staged.images, mapping={
+                    image.id: json.dumps({"content_type": image.content_type, "page": image.page,
+                                          "width": image.width, "height": image.height})
+                    for image in part.images
+                })
+            for key in staged:
+                pipe.expire(key, STAGED_SECONDS)
+            await pipe.execute()
+
+    async def drop_staged(self, job: JobRecord) -> None:
+        """Forget what a run that will not complete had written."""
+        staged = self.keys.staged(job.id, job.attempt)
+        await self.redis.delete(*staged)
+
+    async def complete(
+        self, job: JobRecord, timeit: float, pages: int | None = None, pages_without_text: int = 0
+    ) -> JobRecord:
+        """Publish the staged result, mark the job COMPLETED and its document PROCESSED, atomically.
+
+        `pages`, the document's page count, is recorded as done and total (a document parsed in one
+        task reported no progress on the way).
+        """
+        seconds = round(timeit)
+        staged = self.keys.staged(job.id, job.attempt)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in staged:
+                pipe.exists(key)
+            present = {key for key, found in zip(staged, await pipe.execute(), strict=True) if found}
+        # The receiver gets the segments in the callback's body (the one place the whole result is held).
+        segments = await self._staged_segments(staged.segments) if job.callbackurl else None
 
         def also(pipe: Pipeline, done: JobRecord) -> None:
-            segments_key = self.keys.segments(done.documentid)
-            pipe.delete(segments_key)
-            if records:
-                pipe.hset(segments_key, mapping=records)
+            published = self.keys.result(done.documentid)
+            for staged_key, key in zip(staged, published, strict=True):
+                pipe.delete(key)
+                if staged_key in present:
+                    pipe.rename(staged_key, key)
+                    pipe.persist(key)  # a renamed key keeps its expiry; a published result has none
             pipe.hset(self.keys.document(done.documentid), mapping={
                 "status": DocumentStatus.PROCESSED.value, "updated": done.updated.isoformat()})
             self._drop_upload(pipe, done.documentid)
-            pipe.delete(self.keys.images(done.documentid), self.keys.image_data(done.documentid))
-            if images:
-                pipe.hset(self.keys.image_data(done.documentid), mapping=images)
-                pipe.hset(self.keys.images(done.documentid), mapping=image_meta)
-            if done.callbackurl:
-                segments = [json.loads(record) for record in records.values()]
+            if segments is not None:
                 callbacks.enqueue(pipe, self.keys, done, callbacks.payload(done, segments))
 
         return await self._transition(
             job.id, JobStatus.COMPLETED, attempt=job.attempt,
-            fields={"progress": 100, "timeit": seconds, "pages_without_text": result.pages_without_text,
+            fields={"progress": 100, "timeit": seconds, "pages_without_text": pages_without_text,
                     **({"pages_done": pages, "pages_total": pages} if pages is not None else {})},
             extra=also,
         )
+
+    async def _staged_segments(self, key: str) -> list[dict[str, Any]]:
+        return sorted((json.loads(raw) for raw in await self.redis.hvals(key)), key=lambda s: s["ordinal"])
 
     async def fail(self, job: JobRecord, reason: str, timeit: float | None = None) -> JobRecord:
         """Mark the job FAILED with a reason a user can read; its upload is dropped."""

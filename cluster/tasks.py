@@ -1,7 +1,7 @@
 """Ray tasks that do the CPU work of a job: page-range extraction (with OCR) and reassembly.
 
-Each takes the document bytes as an ObjectRef argument, so the runner puts them in the object
-store once and every task reads that one copy. Pages that need OCR are rendered here and sent
+Each extraction task takes the document bytes as an ObjectRef argument, so the runner puts them in
+the object store once and every task reads that one copy. Pages that need OCR are rendered here and sent
 to the OCR actor pool; the task waits for their lines without holding its CPU.
 """
 
@@ -17,7 +17,7 @@ import ray
 
 from cluster import metrics
 from cluster.ocr_pool import recognize_pages
-from segmentation import DocType, PageContent, ParseOptions, SegmentationError, document
+from segmentation import DocType, PageContent, ParseOptions, SegmentationError, assembly, document
 from segmentation.models import DEFAULT_RENDER_LIMITS, ImageExtraction, ProcessedDocument, RenderLimits
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ class PagePlan:
     tag_threshold: float
     render_limits: RenderLimits = DEFAULT_RENDER_LIMITS
     memory_bytes: int | None = None  # address space a task may add to its worker; None: no limit
+    hold_pages: int = assembly.HOLD_PAGES  # a longer document is assembled range by range
 
 
 @contextmanager
@@ -112,6 +113,16 @@ def extract_range(
 
 
 @ray.remote(num_cpus=1)
-def assemble_segments(options: ParseOptions, plan: PagePlan, *page_ranges: list[PageContent]) -> ProcessedDocument:
-    """Segments of the whole document from its page ranges, given in page order, tagged in one batch."""
-    return document.assemble([page for pages in page_ranges for page in pages], options, plan.tag_threshold)
+def assemble_parts(
+    options: ParseOptions, plan: PagePlan, page_ranges: list[ray.ObjectRef]
+) -> Iterator[ProcessedDocument]:
+    """The document's result in parts, from its page ranges in page order (`segmentation.assembly`).
+
+    A Ray generator: each part is in the object store as soon as it is yielded, so the runner can
+    store it while the next is made. The ranges come as refs inside a list, so Ray does not fetch
+    them all before the task starts: each pass reads one range at a time (a document of up to
+    `plan.hold_pages` pages is read once and held).
+    """
+    yield from assembly.assemble_parts(
+        lambda: (ray.get(ref) for ref in page_ranges), options, plan.tag_threshold, plan.hold_pages
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 
 from serve_app.deps import Caller, Store
 from serve_app.schemas import Document, DocumentList, Segment, SegmentList
@@ -25,10 +27,23 @@ async def get_document(documentid: str, caller: Caller, store: Store) -> Documen
 
 
 @router.get("/documents/{documentid}/segments", response_model=SegmentList, responses=_NOT_FOUND)
-async def list_segments(documentid: str, caller: Caller, store: Store) -> SegmentList:
-    """The document's segments in order; empty until its job has completed."""
-    segments = await store.segments(documentid, caller.scope)
-    return SegmentList(segments=[Segment.model_validate(s) for s in segments])
+async def list_segments(documentid: str, caller: Caller, store: Store) -> StreamingResponse:
+    """The document's segments in order; empty until its job has completed.
+
+    Streamed as stored, a batch at a time: a long document's answer is never held whole here.
+    """
+    await store.document(documentid, caller.scope)  # a 404 must come before the answer starts
+    return StreamingResponse(_segment_list(store.segment_json_batches(documentid)), media_type="application/json")
+
+
+async def _segment_list(batches: AsyncIterator[list[bytes]]) -> AsyncIterator[bytes]:
+    """`{"segments": [...]}` around the stored segment JSON (already the `Segment` schema's fields)."""
+    yield b'{"segments":['
+    separator = b""
+    async for batch in batches:
+        yield separator + b",".join(batch)
+        separator = b","
+    yield b"]}"
 
 
 @router.get(

@@ -89,6 +89,8 @@ def test_every_endpoint_needs_a_valid_token(service, method, path):
         ("fek_1_Pres_Decree.pdf", 2000),  # Greek, 100 pages
         ("plumber_nics-background-checks-2015-11.pdf", 500),  # a large table
         ("pymupdf_chinese-tables.pdf", 100),
+        # Thousands of segments: stored in several parts, answered in several batches.
+        ("pypdf_GeoTopo-komprimiert.pdf", 100),
     ],
 )
 def test_pdf_end_to_end(service, name, maxsize):

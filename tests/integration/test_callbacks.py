@@ -31,9 +31,14 @@ async def submit(store: JobStore, callbackurl: str | None):
     return job
 
 
-def done() -> ProcessedDocument:
-    drafts = [SegmentDraft(ordinal=0, body="Hello world.", pagenr=1, title="Intro", group="Intro", lang="en")]
-    return ProcessedDocument(segments=drafts, pages_without_text=0, images=[])
+def done() -> tuple[ProcessedDocument, ProcessedDocument]:
+    """A result in two parts, as a long document's arrives."""
+    first = SegmentDraft(ordinal=0, body="Hello world.", pagenr=1, title="Intro", group="Intro", lang="en")
+    last = SegmentDraft(ordinal=1, body="Goodbye.", pagenr=2, title="End", group="End", lang="en")
+    return (
+        ProcessedDocument(segments=[first], pages_without_text=0, images=[]),
+        ProcessedDocument(segments=[last], pages_without_text=0, images=[]),
+    )
 
 
 async def deliver_until_idle(deliverer: CallbackDeliverer, rounds: int = 50) -> None:
@@ -52,7 +57,10 @@ def test_progress_and_completion_are_posted_signed_with_the_segments(key_prefix)
             store.progress_callback_interval = 0
             job = await store.claim((await submit(store, hook.url)).id)
             job = await store.report_progress(job, 1, 2)
-            await store.complete(job, done(), timeit=1.0)
+            first, second = done()
+            await store.stage(job, first, timeit=0.5)
+            await store.stage(job, second, timeit=1.0)
+            await store.complete(job, timeit=1.0)
             deliverer = CallbackDeliverer(store.redis, store.keys, LOCAL, SECRET)
             await deliver_until_idle(deliverer)
             await deliverer.stop()
@@ -61,9 +69,10 @@ def test_progress_and_completion_are_posted_signed_with_the_segments(key_prefix)
         deliveries = hook.wait_for(2)
     bodies = [json.loads(d.body) for d in deliveries]
     assert [(b["status"], b["progress"]) for b in bodies] == [("PROCESSING", 50), ("COMPLETED", 100)]
-    [segment] = bodies[1]["segments"]
+    segment, last = bodies[1]["segments"]
     assert {"id", "pagenr", "title", "body", "group", "tags", "lang", "ordinal", "created", "updated"} <= set(segment)
     assert segment["body"] == "Hello world." and segment["lang"] == "en"
+    assert (last["body"], last["ordinal"]) == ("Goodbye.", 1)  # both parts, in order
     assert all(verify(SECRET, d.headers, d.body) for d in deliveries)
     assert deliveries[0].headers["webhook-id"] != deliveries[1].headers["webhook-id"]
     assert deliveries[0].path == "/hook"

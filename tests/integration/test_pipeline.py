@@ -15,6 +15,7 @@ from cluster.runner import JobRunner, plan_ranges
 from cluster.status import TERMINAL, JobStatus
 from cluster.store import JobStore
 from segmentation import DocType, ParseOptions, PdfBackend, segment_document
+from segmentation.assembly import SEGMENTS_PER_PART
 from tests.conftest import corpus_file
 from tests.integration.conftest import run_with_store
 
@@ -105,6 +106,29 @@ def test_on_a_busy_cluster_documents_are_taken_whole_with_the_same_segments(key_
             done = await finished(store, job.id)
             assert done.status == JobStatus.COMPLETED and done.pages_done == 100, done.error
             assert [s.body for s in await store.segments(done.documentid)] == expected
+
+    with_dispatcher(key_prefix, scenario, config)
+
+
+def test_a_document_too_long_to_hold_is_assembled_range_by_range_into_the_same_segments(key_prefix):
+    name = "pypdf_GeoTopo-komprimiert.pdf"  # 117 pages: 15 page-range tasks of at most 8
+    config = CONFIG.model_copy(update={"assembly_hold_pages": 0})
+    options = ParseOptions(maxsize=150)  # more segments than one part holds: the result comes in parts
+
+    async def scenario(store: JobStore, _: Dispatcher) -> None:
+        job, _ = await store.submit(
+            tenant="acme", ip="127.0.0.1", filename=name, data=corpus_file(name).read_bytes(),
+            doctype=DocType.PDF, options=options, callbackurl=None,
+        )
+        done = await finished(store, job.id)
+        assert done.status == JobStatus.COMPLETED and done.pages_done == 117, done.error
+        segments = await store.segments(done.documentid)
+        expected = segment_document(corpus_file(name).read_bytes(), DocType.PDF, options)
+        assert len(expected) > 2 * SEGMENTS_PER_PART
+        assert [(s.ordinal, s.body, s.pagenr, s.title) for s in segments] == [
+            (d.ordinal, d.body, d.pagenr, d.title) for d in expected
+        ]
+        assert not await store.redis.exists(*store.keys.staged(done.id, done.attempt))
 
     with_dispatcher(key_prefix, scenario, config)
 

@@ -8,8 +8,9 @@ import pytest
 
 from cluster.errors import DocumentNotFound, InvalidTransition, JobNotFound, StaleAttempt
 from cluster.queue import JobQueue
+from cluster.records import JobRecord, SegmentRecord
 from cluster.status import TERMINAL, TRANSITIONS, DocumentStatus, JobStatus, sources_of
-from cluster.store import JobStore
+from cluster.store import STAGED_SECONDS, JobStore
 from segmentation import DocType, ParseOptions, SegmentDraft
 from segmentation.models import PageImage, ProcessedDocument
 from tests.integration.conftest import run_with_store
@@ -25,6 +26,12 @@ async def submit(store: JobStore, tenant: str = "acme", data: bytes = b"hello wo
 def result(drafts: list[SegmentDraft], with_image: bool = False) -> ProcessedDocument:
     images = [PageImage("p1-x5", 1, b"\x89PNG...", "image/png", 10, 10)] if with_image else []
     return ProcessedDocument(segments=drafts, pages_without_text=0, images=images)
+
+
+async def complete(store: JobStore, job: JobRecord, done: ProcessedDocument, timeit: float) -> JobRecord:
+    """What a runner does with a one-part result."""
+    await store.stage(job, done, timeit)
+    return await store.complete(job, timeit)
 
 
 def test_terminal_statuses_have_no_way_out():
@@ -77,12 +84,12 @@ def test_runner_lifecycle_and_fencing(key_prefix):
         with pytest.raises(StaleAttempt):
             await store.report_progress(first, 2, 4)
         with pytest.raises(StaleAttempt):
-            await store.complete(first, result([]), 1.0)
+            await complete(store, first, result([]), 1.0)
         with pytest.raises(StaleAttempt):
             await store.check_owner(first)
         await store.check_owner(second)
         drafts = [SegmentDraft(ordinal=i, body=f"body {i}", pagenr=1, title=None, group=None) for i in range(3)]
-        done = await store.complete(second, result(drafts), 2.4)
+        done = await complete(store, second, result(drafts), 2.4)
         assert (done.status, done.progress, done.timeit) == (JobStatus.COMPLETED, 100, 2)
         assert done.completed is not None
         segments = await store.segments(document.id)
@@ -115,7 +122,7 @@ def test_cancelled_job_refuses_runner_writes(key_prefix):
         cancelled = await store.cancel(job.id, "acme")
         assert cancelled.status == JobStatus.CANCELED and cancelled.completed is not None
         with pytest.raises(InvalidTransition):
-            await store.complete(claimed, result([]), 1.0)
+            await complete(store, claimed, result([]), 1.0)
         with pytest.raises(InvalidTransition):
             await store.report_progress(claimed, 1, 2)
         with pytest.raises(InvalidTransition):
@@ -143,7 +150,7 @@ def test_delete_leaves_no_key_behind(key_prefix):
     async def scenario(store: JobStore) -> None:
         job, document = await submit(store)
         claimed = await store.claim(job.id)
-        await store.complete(claimed, result([SegmentDraft(0, "x", 1, None, None)], with_image=True), 0.1)
+        await complete(store, claimed, result([SegmentDraft(0, "x", 1, None, None)], with_image=True), 0.1)
         assert await store.image(document.id, "p1-x5", "acme") == (b"\x89PNG...", "image/png")
         running, _ = await submit(store)
         await store.claim(running.id)
@@ -185,10 +192,63 @@ def test_an_uploads_password_lives_exactly_as_long_as_the_upload(key_prefix):
             else:
                 claimed = await store.claim(job.id)
                 if end == "complete":
-                    await store.complete(claimed, result([]), 0.1)
+                    await complete(store, claimed, result([]), 0.1)
                 else:
                     await store.fail(claimed, "broken")
             assert await store.upload_password(document.id) is None
             assert await store.upload(document.id) is None
+
+    run_with_store(key_prefix, scenario)
+
+
+def test_a_result_staged_in_parts_is_published_whole_and_only_on_completion(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, document = await submit(store)
+        claimed = await store.claim(job.id)
+        drafts = [SegmentDraft(i, f"segment {i}", i + 1, None, None) for i in range(5)]
+        await store.stage(claimed, result(drafts[:2], with_image=True), 0.1)
+        await store.stage(claimed, result(drafts[2:]), 0.2)
+        assert await store.segments(document.id) == []  # nothing is visible before the job completes
+        await store.complete(claimed, 0.3, pages=5)
+        assert [s.body for s in await store.segments(document.id)] == [d.body for d in drafts]
+        assert await store.image(document.id, "p1-x5") == (b"\x89PNG...", "image/png")
+        for key in store.keys.result(document.id):
+            assert await store.redis.ttl(key) == -1  # published for good: the staging expiry is gone
+        assert not await store.redis.exists(*store.keys.staged(job.id, claimed.attempt))
+
+    run_with_store(key_prefix, scenario)
+
+
+def test_a_replaced_run_cannot_publish_its_parts_and_what_it_staged_expires(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        job, document = await submit(store)
+        first = await store.claim(job.id)
+        await store.stage(first, result([SegmentDraft(0, "from the first run", 1, None, None)]), 0.1)
+        second = await store.claim(job.id)  # the first runner was taken for dead
+        await store.stage(second, result([SegmentDraft(0, "from the second run", 1, None, None)]), 0.1)
+        with pytest.raises(StaleAttempt):
+            await store.complete(first, 0.2)
+        await store.complete(second, 0.2)
+        assert [s.body for s in await store.segments(document.id)] == ["from the second run"]
+        left = store.keys.staged(job.id, first.attempt)
+        assert 0 < await store.redis.ttl(left.segments) <= STAGED_SECONDS
+        await store.drop_staged(first)
+        assert not await store.redis.exists(*left)
+
+    run_with_store(key_prefix, scenario)
+
+
+def test_segments_are_read_back_in_order_a_batch_at_a_time(key_prefix):
+    async def scenario(store: JobStore) -> None:
+        for count in (0, 4, 5):
+            job, document = await submit(store)
+            claimed = await store.claim(job.id)
+            drafts = [SegmentDraft(i, f"segment {i}", 1, None, None) for i in range(count)]
+            await complete(store, claimed, result(drafts[::-1]), 0.1)  # stored in any order
+            batches = [batch async for batch in store.segment_json_batches(document.id, batch=2)]
+            assert [len(batch) for batch in batches] == [2] * (count // 2) + [1] * (count % 2)
+            records = [SegmentRecord.model_validate_json(raw) for batch in batches for raw in batch]
+            assert records == await store.segments(document.id)
+            assert [r.body for r in records] == [f"segment {i}" for i in range(count)]
 
     run_with_store(key_prefix, scenario)

@@ -24,6 +24,7 @@ NAMED_ROLES = {
 }
 DAEMON_ACTORS = {"ray::DashboardAgent", "ray::RuntimeEnvAgent"}
 DAEMONS = "Ray daemons"  # GCS, raylet, dashboard and its agents, the `docseg serve` driver
+TASK_WORKERS = "task workers"  # the page tasks' and the assembly's workers
 
 
 def title(process: psutil.Process) -> str:
@@ -39,7 +40,7 @@ def role_of(process_title: str) -> str:
     if "redis-server" in process_title:
         return "Redis"
     if process_title.startswith("ray::") and process_title not in DAEMON_ACTORS:
-        return "task workers"  # ray::IDLE, ray::extract_range, ray::assemble_segments, ...
+        return TASK_WORKERS  # ray::IDLE, ray::extract_range, ray::assemble_parts, ...
     return DAEMONS
 
 
@@ -77,11 +78,13 @@ def cpu_by_role(before: dict[int, tuple[str, float]], after: dict[int, tuple[str
 
 @dataclass
 class PeakMemory:
-    """Samples the service's processes every `interval` seconds; keeps each process's peak RSS."""
+    """Samples the service's processes every `interval` seconds; keeps each process's peak RSS and
+    peak private memory (RSS less its shared pages: the Ray object store's mapped memory and shared
+    libraries, which are not this process's own)."""
 
     service: ServiceProcess
     interval: float = 0.05
-    peaks: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (role, bytes)
+    peaks: dict[int, tuple[str, int, int]] = field(default_factory=dict)  # pid -> (role, RSS, private)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -99,18 +102,18 @@ class PeakMemory:
         while not self._stop.is_set():
             for pid, process in _processes(self.service).items():
                 try:
-                    name, rss = title(process), process.memory_info().rss
+                    name, memory = title(process), process.memory_info()
                 except psutil.Error:
                     continue
-                role, peak = self.peaks.get(pid, (DAEMONS, 0))
+                role, rss, private = self.peaks.get(pid, (DAEMONS, 0, 0))
                 if role_of(name) != DAEMONS:
                     role = role_of(name)
-                self.peaks[pid] = (role, max(peak, rss))
+                self.peaks[pid] = (role, max(rss, memory.rss), max(private, memory.rss - memory.shared))
             time.sleep(self.interval)
 
-    def by_role(self) -> dict[str, int]:
-        """The largest peak of any one process in each role."""
+    def by_role(self, private: bool = False) -> dict[str, int]:
+        """The largest peak of any one process in each role: RSS, or private memory."""
         largest: dict[str, int] = defaultdict(int)
-        for role, peak in self.peaks.values():
-            largest[role] = max(largest[role], peak)
+        for role, rss, own in self.peaks.values():
+            largest[role] = max(largest[role], own if private else rss)
         return dict(largest)

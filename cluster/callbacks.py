@@ -26,7 +26,6 @@ import secrets
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 from redis.asyncio import Redis
@@ -80,15 +79,16 @@ def verify(secret: str, headers: dict[str, str], body: bytes, tolerance_seconds:
     return any(hmac.compare_digest(expected, signature) for signature in offered)
 
 
-def payload(job: JobRecord, segments: Sequence[dict[str, Any]] | None = None) -> bytes:
-    """The JSON a receiver gets: the job's state, and the segments once it COMPLETED."""
-    body: dict[str, Any] = {
+def payload(job: JobRecord, segments: Sequence[bytes] | None = None) -> bytes:
+    """The JSON a receiver gets: the job's state, and once it COMPLETED the segments (given as each
+    one's stored JSON, which goes into the body as it is)."""
+    body = json.dumps({
         "jobid": job.id, "documentid": job.documentid, "status": job.status.value,
         "progress": job.progress, "error": job.error, "updated": job.updated.isoformat(),
-    }
-    if segments is not None:
-        body["segments"] = list(segments)
-    return json.dumps(body, ensure_ascii=False).encode()
+    }, ensure_ascii=False).encode()
+    if segments is None:
+        return body
+    return body[:-1] + b', "segments": [' + b", ".join(segments) + b"]}"
 
 
 def enqueue(pipe: Pipeline, keys: Keys, job: JobRecord, body: bytes) -> None:

@@ -160,7 +160,11 @@ class JobStore:
         For answers that stream the segments instead of holding them all: the ids follow from the
         ordinals, which run from 0 without a gap, so no listing or sorting of the whole set is needed.
         """
-        key = self.keys.segments(document_id)
+        async for found in self._segments_in_order(self.keys.segments(document_id), document_id, batch):
+            yield found
+
+    async def _segments_in_order(self, key: str, document_id: str, batch: int) -> AsyncIterator[list[bytes]]:
+        """The segment JSON in the hash `key`, by ordinal, `batch` at a time."""
         for start in itertools.count(0, batch):
             ids = [segment_id(document_id, ordinal) for ordinal in range(start, start + batch)]
             found = list(itertools.takewhile(lambda raw: raw is not None, await self.redis.hmget(key, ids)))
@@ -378,8 +382,12 @@ class JobStore:
             for key in staged:
                 pipe.exists(key)
             present = {key for key, found in zip(staged, await pipe.execute(), strict=True) if found}
-        # The receiver gets the segments in the callback's body (the one place the whole result is held).
-        segments = await self._staged_segments(staged.segments) if job.callbackurl else None
+        # The receiver gets the segments in the callback's body (the one place the whole result is
+        # held: as the stored JSON, not as objects).
+        segments = (
+            [raw async for batch in self._segments_in_order(staged.segments, job.documentid, 500) for raw in batch]
+            if job.callbackurl else None
+        )
 
         def also(pipe: Pipeline, done: JobRecord) -> None:
             published = self.keys.result(done.documentid)
@@ -400,9 +408,6 @@ class JobStore:
                     **({"pages_done": pages, "pages_total": pages} if pages is not None else {})},
             extra=also,
         )
-
-    async def _staged_segments(self, key: str) -> list[dict[str, Any]]:
-        return sorted((json.loads(raw) for raw in await self.redis.hvals(key)), key=lambda s: s["ordinal"])
 
     async def fail(self, job: JobRecord, reason: str, timeit: float | None = None) -> JobRecord:
         """Mark the job FAILED with a reason a user can read; its upload is dropped."""

@@ -73,19 +73,20 @@ def _limited(plan: PagePlan, work: Callable[[], T]) -> T:
 def _pages(
     data: bytes, doctype: DocType, options: ParseOptions, start: int, stop: int, plan: PagePlan
 ) -> list[PageContent]:
+    """The range's pages, OCR'd where the job wants it, prepared for the assembly."""
     pages = _limited(plan, lambda: document.extract_pages(data, doctype, options, start, stop, plan.images))
     actors = plan.ocr_actors
     if actors is None:
-        return pages
+        return document.prepare_pages(pages)
 
     def recognize(images: Sequence[Any]) -> list[Any]:
         metrics.OCR_BATCH_PAGES.observe(len(images))
         metrics.PAGES.inc(len(images), tags={"kind": "ocr"})
         return recognize_pages(actors, images)
 
-    return _limited(plan, lambda: document.apply_ocr(
+    return document.prepare_pages(_limited(plan, lambda: document.apply_ocr(
         data, doctype, options, pages, recognize, plan.dpi, plan.render_limits
-    ))
+    )))
 
 
 @ray.remote(num_cpus=1, num_returns=3)
@@ -102,7 +103,7 @@ def extract_head(
     if total > max_pages:
         return total, [], None
     pages = _pages(data, doctype, options, 0, min(head, total), plan)
-    return total, pages, document.assemble(pages, options, plan.tag_threshold) if total <= head else None
+    return total, pages, document.assemble_prepared(pages, options, plan.tag_threshold) if total <= head else None
 
 
 @ray.remote(num_cpus=1)

@@ -1,10 +1,10 @@
-"""A document's segments from its pages, read one range of pages at a time.
+"""A document's segments from its prepared pages (`document.prepare_pages`), one range at a time.
 
-Cleaning and structure need the whole document's statistics (the text repeated at page edges, the
+Furniture and structure need the whole document's statistics (the text repeated at page edges, the
 body font size, the heading sizes, each section's size before its first word is packed), so a long
 document's ranges are read in passes that keep only what they learn, never all the pages:
-1. the pages in reading order: the text that recurs at page edges (furniture);
-2. the pages cleaned: their fonts and heading shapes, the pages OCR missed, the images;
+1. the text that recurs at page edges (furniture);
+2. the pages without furniture: their fonts and heading shapes, the pages OCR missed, the images;
 3. the blocks placed in sections: each section's size;
 4. the blocks placed again and cut into segments, handed out in batches with languages and tags.
 A document of up to `hold_pages` pages is read once and its cleaned pages held between passes: it
@@ -20,11 +20,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import islice
 
-from segmentation.dehyphenate import dehyphenate
 from segmentation.language import detect_language
 from segmentation.models import PageContent, ParseOptions, ProcessedDocument, SegmentDraft, StructuredBlock
 from segmentation.page_furniture import FurnitureRule, FurnitureStats
-from segmentation.reading_order import reading_order
 from segmentation.segmenter import SectionSizes, segment_stream
 from segmentation.structure import HeadingStats
 from segmentation.tags import DEFAULT_THRESHOLD, TAGGED_LANGUAGES, tag_texts
@@ -53,14 +51,14 @@ def with_tags(
     return tagged
 
 
-def _cleaned(pages_in_order: Iterable[PageContent], rule: FurnitureRule) -> tuple[list[PageContent], int]:
-    """The pages without furniture and with hyphenation undone, and how many words were removed."""
+def _cleaned(pages: Iterable[PageContent], rule: FurnitureRule) -> tuple[list[PageContent], int]:
+    """The pages without furniture, and how many words were removed."""
     kept, removed_words = [], 0
-    for page in pages_in_order:
+    for page in pages:
         page, removed = rule.clean(page)
         kept.append(page)
         removed_words += removed
-    return dehyphenate(kept), removed_words
+    return kept, removed_words
 
 
 class _Passes:
@@ -69,24 +67,23 @@ class _Passes:
     def __init__(self, ranges: PageRanges, hold_pages: int) -> None:
         self.ranges = ranges
         furniture, pages = FurnitureStats(), 0
-        held: list[list[PageContent]] | None = []
+        held: list[Sequence[PageContent]] | None = []
         for page_range in ranges():
-            in_order = reading_order(page_range)
-            furniture.add(in_order)
-            pages += len(in_order)
+            furniture.add(page_range)
+            pages += len(page_range)
             if held is not None and pages <= hold_pages:
-                held.append(in_order)
+                held.append(page_range)
             else:
                 held = None
         self.rule = furniture.rule()
         # Too long to hold (None): the ranges are read again for each pass.
-        self.held = [_cleaned(in_order, self.rule) for in_order in held] if held is not None else None
+        self.held = [_cleaned(page_range, self.rule) for page_range in held] if held is not None else None
         self.headings = HeadingStats()
 
     def cleaned(self) -> Iterable[tuple[list[PageContent], int]]:
         if self.held is not None:
             return self.held
-        return (_cleaned(reading_order(page_range), self.rule) for page_range in self.ranges())
+        return (_cleaned(page_range, self.rule) for page_range in self.ranges())
 
     def placed(self) -> Iterator[StructuredBlock]:
         """Every block in its section, in document order (needs the headings pass first)."""

@@ -33,16 +33,32 @@ def join_hyphenated(lines: Sequence[str]) -> tuple[list[str], int]:
     return [line.replace(_SOFT_HYPHEN, "") for line in joined], count
 
 
+def _may_change(texts: Sequence[str]) -> bool:
+    """Whether `join_hyphenated` could change these lines (a hyphen or space at a line's end, a soft
+    hyphen anywhere): a cheap test that most blocks fail."""
+    return any(text[-1:] in ("-", _SOFT_HYPHEN) or text[-1:].isspace() or _SOFT_HYPHEN in text for text in texts)
+
+
 def _dehyphenated(block: Block) -> Block:
-    texts, _ = join_hyphenated([line.text for line in block.lines])
+    texts = [line.text for line in block.lines]
+    if not _may_change(texts):
+        return block
+    texts, _ = join_hyphenated(texts)
     if texts == [line.text for line in block.lines]:
         return block
     # The joined word went to the earlier line, so a line is only emptied when it was one word.
     return replace(block, lines=tuple(
-        replace(line, text=text) for line, text in zip(block.lines, texts, strict=True) if text.strip()
+        line if line.text == text else replace(line, text=text)
+        for line, text in zip(block.lines, texts, strict=True)
+        if text.strip()
     ))
 
 
 def dehyphenate(pages: Sequence[PageContent]) -> list[PageContent]:
     """Every block of every page with its line-end hyphenation undone."""
-    return [replace(page, blocks=tuple(_dehyphenated(block) for block in page.blocks)) for page in pages]
+    cleaned = []
+    for page in pages:
+        blocks = tuple(_dehyphenated(block) for block in page.blocks)
+        changed = any(new is not old for new, old in zip(blocks, page.blocks, strict=True))
+        cleaned.append(replace(page, blocks=blocks) if changed else page)
+    return cleaned

@@ -1,10 +1,10 @@
 """Bytes and options in, pages or segments out: the entry points the cluster layer calls.
 
 The cluster splits a document into page ranges and calls `extract_pages` once per range, then
-`apply_ocr` with the OCR actor pool when the job wants OCR, then `assembly.assemble_parts` over the
-ranges in order (segments, languages, tags; see that module for how a long document is read range
-by range). `segment_document` does all of it in one process, for the bulk
-path and for baselines.
+`apply_ocr` with the OCR actor pool when the job wants OCR, and `prepare_pages` (reading order,
+hyphenation); then `assembly.assemble_parts` over the ranges in order (furniture, structure,
+segments, languages, tags; see that module for how a long document is read range by range).
+`segment_document` does all of it in one process, for the bulk path and for baselines.
 """
 
 from __future__ import annotations
@@ -157,14 +157,21 @@ def pages_without_text(pages: Sequence[PageContent]) -> int:
     return sum(1 for page in pages if page.needs_ocr)
 
 
-def clean_pages(pages: Sequence[PageContent]) -> tuple[list[PageContent], int]:
-    """The pages as a reader reads them, and how many words of page furniture were removed.
+def prepare_pages(pages: Sequence[PageContent]) -> list[PageContent]:
+    """The pages as a reader reads them: columns in reading order, words hyphenated at line ends joined.
 
-    Columns are put in reading order, running headers, footers and page numbers removed, and words
-    hyphenated at line ends joined.
+    Page by page, so each page task prepares its own range; what needs the whole document (page
+    furniture, headings) is left to the assembly, which takes prepared pages.
     """
-    cleaned, removed_words = remove_furniture(reading_order(pages))
-    return dehyphenate(cleaned), removed_words
+    return dehyphenate(reading_order(pages))
+
+
+def clean_pages(pages: Sequence[PageContent]) -> tuple[list[PageContent], int]:
+    """The pages prepared and without their furniture, and how many words of furniture were removed.
+
+    Running headers, footers and page numbers are removed (see `page_furniture`).
+    """
+    return remove_furniture(prepare_pages(pages))
 
 
 def segment_pages(pages: Sequence[PageContent], options: ParseOptions) -> list[SegmentDraft]:
@@ -179,6 +186,13 @@ def assemble(
     pages: Sequence[PageContent], options: ParseOptions, tag_threshold: float = DEFAULT_THRESHOLD
 ) -> ProcessedDocument:
     """The document's tagged segments, with what the pages say about OCR and their images."""
+    return assemble_prepared(prepare_pages(pages), options, tag_threshold)
+
+
+def assemble_prepared(
+    pages: Sequence[PageContent], options: ParseOptions, tag_threshold: float = DEFAULT_THRESHOLD
+) -> ProcessedDocument:
+    """`assemble` of pages that `prepare_pages` has already seen."""
     return joined(assemble_parts(lambda: [pages], options, tag_threshold))
 
 

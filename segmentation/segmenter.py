@@ -158,7 +158,7 @@ class SectionSizes:
         for placed in blocks:
             index = self._count
             self._count += 1
-            size = sum(len(token) for line in placed.block.lines for token in line.text.split())
+            size = sum(len("".join(line.text.split())) for line in placed.block.lines)  # its words' characters
             if not size:
                 continue  # a block without words: `_words` makes nothing of it
             if placed.is_heading and placed.section is not None:

@@ -54,8 +54,10 @@ HeadingShape = tuple[float, bool, bool]
 
 def _heading_shape(block: Block) -> HeadingShape | None:
     """The block's shape if it is short enough to be a heading at all, else None."""
+    if len(block.lines) > MAX_HEADING_LINES:  # first: it spares most paragraphs the joining of their text
+        return None
     text = block.text.strip()
-    if len(block.lines) > MAX_HEADING_LINES or len(text) > MAX_HEADING_CHARS or not any(ch.isalpha() for ch in text):
+    if len(text) > MAX_HEADING_CHARS or not any(ch.isalpha() for ch in text):
         return None
     return _block_size(block), all(line.bold for line in block.lines), text.endswith((".", ","))
 

@@ -8,7 +8,7 @@ import pytest
 
 from segmentation import DocType, ParseOptions, PdfBackend, count_pages, extract_pages
 from segmentation.assembly import SEGMENTS_PER_PART, assemble_parts, joined
-from segmentation.document import assemble
+from segmentation.document import assemble, prepare_pages
 from segmentation.models import ImageExtraction, PageContent
 from tests.conftest import corpus_file
 
@@ -45,7 +45,7 @@ def pages_of(name: str, options: ParseOptions) -> list[PageContent]:
 def test_a_long_document_read_range_by_range_gives_the_segments_of_all_its_pages_at_once(name, options, has_furniture):
     pages = pages_of(name, options)
     whole = assemble(pages, options)
-    ranges = Ranges(pages)
+    ranges = Ranges(prepare_pages(pages))
     streamed = joined(assemble_parts(ranges, options, hold_pages=0))
     assert ranges.reads == 4  # one read per pass; no pass held the document
     assert streamed == whole
@@ -54,7 +54,7 @@ def test_a_long_document_read_range_by_range_gives_the_segments_of_all_its_pages
 
 def test_a_document_short_enough_to_hold_is_read_once():
     options = ParseOptions(maxsize=1000)
-    ranges = Ranges(pages_of("pdfjs_tracemonkey.pdf", options))
+    ranges = Ranges(prepare_pages(pages_of("pdfjs_tracemonkey.pdf", options)))
     list(assemble_parts(ranges, options))
     assert ranges.reads == 1
 
@@ -62,7 +62,7 @@ def test_a_document_short_enough_to_hold_is_read_once():
 def test_segments_come_in_parts_after_the_counts_and_images_with_ordinals_running_on():
     options = ParseOptions(maxsize=100, process_images=True)
     pages = pages_of("pdfjs_tracemonkey.pdf", options)
-    parts = list(assemble_parts(Ranges(pages), options, hold_pages=0))
+    parts = list(assemble_parts(Ranges(prepare_pages(pages)), options, hold_pages=0))
     with_segments = [i for i, part in enumerate(parts) if part.segments]
     assert with_segments == list(range(with_segments[0], len(parts)))  # segments last, nothing after them
     assert all(not part.images and not part.removed_words for part in parts[with_segments[0] :])

@@ -55,19 +55,29 @@ def check_callback(url: str | None) -> str | None:
 
 async def read_upload(upload: UploadFile, limit: int) -> bytes:
     """The upload's bytes, refusing more than `limit` without reading past it."""
-    if upload.size is not None and upload.size > limit:
-        raise UploadTooLarge(f"the upload is larger than the limit of {limit} bytes")
-    chunks: list[bytes] = []
-    total = 0
-    while chunk := await upload.read(READ_CHUNK):
-        total += len(chunk)
-        if total > limit:
+    if upload.size is not None:
+        # Counted as it was spooled: refused at once, or read in one piece (joining chunks would
+        # hold the file twice at the peak).
+        if upload.size > limit:
             raise UploadTooLarge(f"the upload is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-    data = b"".join(chunks)
+        data = await upload.read(limit + 1)
+    else:
+        data = await _read_at_most(upload, limit + 1)
+    if len(data) > limit:
+        raise UploadTooLarge(f"the upload is larger than the limit of {limit} bytes")
     if not data:
         raise invalid("uploadfile", "the uploaded file is empty")
     return data
+
+
+async def _read_at_most(upload: UploadFile, most: int) -> bytes:
+    """Chunk by chunk, stopping once `most` bytes are read."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < most and (chunk := await upload.read(READ_CHUNK)):
+        total += len(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def detect(data: bytes, doctype: str | None, filename: str) -> DocType:

@@ -198,9 +198,9 @@ class JobRunner:
         await self._wait(job, total_ref, deadline)
         try:
             pages: int = await total_ref
-        except RayTaskError:
-            # The task's other two returns hold the same error; fetched, they are handled (Ray would
-            # log each as an unhandled error later, for every bad document).
+        except RayError:
+            # The task's other two returns hold the same error (a bad document, a crashed worker);
+            # fetched, they are handled (Ray would log each as an unhandled error later).
             await asyncio.gather(head_ref, drafts_ref, return_exceptions=True)
             raise
         if pages > self.config.max_pages:

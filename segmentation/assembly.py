@@ -22,7 +22,7 @@ from itertools import islice
 
 from segmentation.language import detect_language
 from segmentation.models import PageContent, ParseOptions, ProcessedDocument, SegmentDraft, StructuredBlock
-from segmentation.page_furniture import FurnitureRule, FurnitureStats
+from segmentation.page_furniture import FurnitureStats
 from segmentation.segmenter import SectionSizes, segment_stream
 from segmentation.structure import HeadingStats
 from segmentation.tags import DEFAULT_THRESHOLD, TAGGED_LANGUAGES, tag_texts
@@ -51,16 +51,6 @@ def with_tags(
     return tagged
 
 
-def _cleaned(pages: Iterable[PageContent], rule: FurnitureRule) -> tuple[list[PageContent], int]:
-    """The pages without furniture, and how many words were removed."""
-    kept, removed_words = [], 0
-    for page in pages:
-        page, removed = rule.clean(page)
-        kept.append(page)
-        removed_words += removed
-    return kept, removed_words
-
-
 class _Passes:
     """The document's ranges, cleaned and placed, as often as the passes ask for them."""
 
@@ -77,13 +67,13 @@ class _Passes:
                 held = None
         self.rule = furniture.rule()
         # Too long to hold (None): the ranges are read again for each pass.
-        self.held = [_cleaned(page_range, self.rule) for page_range in held] if held is not None else None
+        self.held = [self.rule.clean_pages(page_range) for page_range in held] if held is not None else None
         self.headings = HeadingStats()
 
     def cleaned(self) -> Iterable[tuple[list[PageContent], int]]:
         if self.held is not None:
             return self.held
-        return (_cleaned(page_range, self.rule) for page_range in self.ranges())
+        return (self.rule.clean_pages(page_range) for page_range in self.ranges())
 
     def placed(self) -> Iterator[StructuredBlock]:
         """Every block in its section, in document order (needs the headings pass first)."""

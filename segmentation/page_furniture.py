@@ -110,15 +110,18 @@ class FurnitureRule:
         removed_words = sum(len(b.text.split()) for b in page.blocks if id(b) in furniture)
         return replace(page, blocks=tuple(b for b in page.blocks if id(b) not in furniture)), removed_words
 
+    def clean_pages(self, pages: Iterable[PageContent]) -> tuple[list[PageContent], int]:
+        """The pages without their furniture, and the words removed from all of them."""
+        cleaned, removed_words = [], 0
+        for page in pages:
+            kept, removed = self.clean(page)
+            cleaned.append(kept)
+            removed_words += removed
+        return cleaned, removed_words
+
 
 def remove_furniture(pages: Sequence[PageContent]) -> tuple[list[PageContent], int]:
     """The pages without their running headers, footers and page numbers, and the words removed."""
     stats = FurnitureStats()
     stats.add(pages)
-    rule = stats.rule()
-    cleaned, removed_words = [], 0
-    for page in pages:
-        kept, removed = rule.clean(page)
-        cleaned.append(kept)
-        removed_words += removed
-    return cleaned, removed_words
+    return stats.rule().clean_pages(pages)

@@ -7,10 +7,12 @@ sampled; a pid keeps the last role seen other than "Ray daemons".
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psutil
 
@@ -68,8 +70,30 @@ def cpu_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
     return seconds
 
 
+def _runqueue_seconds(pid: int) -> float:
+    """Seconds the process's threads have spent runnable but waiting for a core (Linux schedstat)."""
+    waited = 0
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            waited += int((thread / "schedstat").read_text().split()[1])
+    return waited / 1e9
+
+
+def waited_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
+    """Role and seconds waiting for a core of each live process of the service: time it would have
+    run had a core been free, the cost of sharing the machine's cores."""
+    seconds = {}
+    for pid, process in _processes(service).items():
+        try:
+            seconds[pid] = (role_of(title(process)), _runqueue_seconds(pid))
+        except (psutil.Error, OSError):
+            continue
+    return seconds
+
+
 def cpu_by_role(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
-    """CPU seconds each role used between two `cpu_seconds` readings (processes started in between count whole)."""
+    """Seconds each role used between two `cpu_seconds` (or `waited_seconds`) readings (processes
+    started in between count whole)."""
     used: dict[str, float] = defaultdict(float)
     for pid, (role, seconds) in after.items():
         used[role] += seconds - before.get(pid, (role, 0.0))[1]

@@ -12,7 +12,8 @@ callback URL served by this process, and ends when the last job's COMPLETED call
 included) has arrived: pages over the time from first submit to last callback. A second round
 does the same as a tenant of its own that polls its job list every 50 ms instead ("API, polled").
 During the callback rounds the CPU time of every process of the service is read and summed by
-role (page workers, API replica, proxy, dispatcher, ...): that is what limits the figure. Then
+role (page workers, API replica, proxy, dispatcher, ...), with the time each role was runnable but
+waited for a core (Linux schedstat): that is what limits the figure. Then
 one-page PDFs are sent one at a time for submit-to-COMPLETED latency. With `--pin`, the N-CPU
 run (service, loops and this client) is confined to N cores.
 
@@ -42,7 +43,7 @@ import pymupdf
 
 from benchmarks.corpus import text_pdfs
 from benchmarks.figures import pyplot, save
-from benchmarks.processes import cpu_by_role, cpu_seconds
+from benchmarks.processes import cpu_by_role, cpu_seconds, waited_seconds
 from segmentation.document import segment_document, segment_pages
 from segmentation.models import Block, DocType, Line, PageContent, ParseOptions
 from serve_app.process import ServiceProcess
@@ -160,12 +161,14 @@ def one_page_latency(service: ServiceProcess, path: Path, count: int) -> tuple[l
 
 @dataclass
 class Run:
-    """Figures of one CPU count: seconds per round of each path, CPU seconds by role in the API rounds."""
+    """Figures of one CPU count: seconds per round of each path, CPU seconds (and seconds waiting for
+    a core) by role in the API rounds."""
 
     cpus: int
     cores: int  # the machine's cores the run could use
     seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    waited: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # runnable, no core free
     latencies: list[float] = field(default_factory=list)
     inside: list[float] = field(default_factory=list)  # of each latency, created to completed in the service
 
@@ -190,10 +193,12 @@ def measure(cpus: int, files: Sequence[Path], pages: int, rounds: int, maxsize: 
         for number in range(1, rounds + 1):
             for name, loop in loops.items():
                 run.seconds[name].append(loop(files, maxsize))
-            before = cpu_seconds(service)
+            before, waited_before = cpu_seconds(service), waited_seconds(service)
             run.seconds["API"].append(through_api(service, files, maxsize, receiver))
             for role, seconds in cpu_by_role(before, cpu_seconds(service)).items():
                 run.cpu[role] += seconds
+            for role, seconds in cpu_by_role(waited_before, waited_seconds(service)).items():
+                run.waited[role] += seconds
             run.seconds["API, polled"].append(through_api(service, files, maxsize, None))
             print(f"  {cpus} CPU round {number}: " + "   ".join(
                 f"{name} {pages / times[-1]:6.1f}" for name, times in run.seconds.items()) + " pages/s", flush=True)
@@ -228,9 +233,10 @@ def report(runs: Sequence[Run], pages: int) -> None:
         wall = sum(run.seconds["API"])
         total = sum(run.cpu.values())
         print(f"\n{run.cpus} CPU, CPU seconds in the API rounds ({wall:.2f} s of wall time, "
-              f"{wall * run.cores:.2f} core-seconds on {run.cores} cores, {total:.2f} used by the service):")
+              f"{wall * run.cores:.2f} core-seconds on {run.cores} cores, {total:.2f} used by the service), "
+              f"and seconds runnable but waiting for a core:")
         for role, seconds in sorted(run.cpu.items(), key=lambda item: -item[1]):
-            print(f"  {role:18} {seconds:6.2f} s  {seconds / total:6.1%}")
+            print(f"  {role:18} {seconds:6.2f} s  {seconds / total:6.1%}   waited {run.waited.get(role, 0):5.2f} s")
 
 
 def plot(runs: Sequence[Run], pages: int, path: Path) -> None:

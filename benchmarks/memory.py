@@ -77,9 +77,12 @@ def plot(peaks: dict[str, dict[int, Peaks]], path: Path) -> None:
     """One panel per measure (RSS, private), a line per role."""
     plt = pyplot()
     figure, axes = plt.subplots(1, len(peaks), figsize=(12, 4.5), sharey=True)
+    first = next(iter(peaks.values()))
+    longest = max(first)
+    # One order, so a role has the same colour in every panel and the one legend holds for all.
+    roles = sorted({r for by_role in first.values() for r in by_role}, key=lambda r: -first[longest].get(r, 0))
     for axis, (measure, by_length) in zip(axes, peaks.items(), strict=True):
         lengths = sorted(by_length)
-        roles = sorted({r for by_role in by_length.values() for r in by_role}, key=lambda r: -by_length[lengths[-1]][r])
         for role in roles:
             axis.plot(lengths, [by_length[n].get(role, 0) / MIB for n in lengths], marker="o", label=role)
         axis.set_xlabel("pages in the PDF")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import Any
 
 from redis.asyncio import Redis
@@ -35,6 +35,8 @@ from segmentation.models import ProcessedDocument
 
 _SEGMENT_NAMESPACE = uuid.UUID("6f1d7a52-3f0c-4d8e-9a57-2b8f0c7e4d11")
 
+# Bytes written for a submit that never happened (its process died) are gone after this long.
+UNSUBMITTED_UPLOAD_SECONDS = 3600
 # A run's staged result outlives the run by at most this long (the run died before completing).
 STAGED_SECONDS = 24 * 3600
 
@@ -76,18 +78,24 @@ class JobStore:
         tenant: str,
         ip: str,
         filename: str,
-        data: bytes,
+        data: bytes | AsyncIterable[bytes],
         doctype: DocType,
         options: ParseOptions,
         callbackurl: str | None,
         password: str | None = None,
     ) -> tuple[JobRecord, DocumentRecord]:
-        """Store the document, its bytes and its job, and queue the job, in one transaction."""
+        """Store the document, its bytes and its job, and queue the job.
+
+        The bytes (given whole, or in chunks so a large upload is never held whole) are written
+        first, with an expiry; the transaction that stores the document and the job and queues it
+        keeps them. If this process dies in between, the bytes expire and nothing was accepted.
+        """
         now = utcnow()
         job_id, document_id = uuid.uuid4().hex, uuid.uuid4().hex
+        filesize = await self._write_upload(self.keys.upload(document_id), data)
         document = DocumentRecord(
             id=document_id, tenant=tenant, jobid=job_id, status=DocumentStatus.NEW,
-            created=now, updated=now, filename=filename, filesize=len(data),
+            created=now, updated=now, filename=filename, filesize=filesize,
             mimetype=doctype.mimetype, doctype=doctype,
             options_json=DocumentRecord.dump_options(options),
         )
@@ -99,7 +107,7 @@ class JobStore:
         score = now.timestamp()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.keys.document(document_id), mapping=document.to_hash())
-            pipe.set(self.keys.upload(document_id), data)
+            pipe.persist(self.keys.upload(document_id))
             if password:
                 pipe.set(self.keys.upload_password(document_id), password)
             pipe.hset(self.keys.job(job_id), mapping=job.to_hash())
@@ -111,6 +119,20 @@ class JobStore:
             pipe.hset(self.keys.job(job_id), "status", JobStatus.PENDING.value)
             await pipe.execute()
         return queued, document
+
+    async def _write_upload(self, key: str, data: bytes | AsyncIterable[bytes]) -> int:
+        """Write the upload's bytes to `key`, expiring unless a submit keeps them; returns their size."""
+        if isinstance(data, bytes):
+            await self.redis.set(key, data, ex=UNSUBMITTED_UPLOAD_SECONDS)
+            return len(data)
+        size = 0
+        async for chunk in data:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.append(key, chunk)
+                pipe.expire(key, UNSUBMITTED_UPLOAD_SECONDS)
+                await pipe.execute()
+            size += len(chunk)
+        return size
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ for a bad `usetags` as for a bad `maxsize`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
 from fastapi import UploadFile
@@ -53,37 +54,34 @@ def check_callback(url: str | None) -> str | None:
     return url.strip()
 
 
-async def read_upload(upload: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, refusing more than `limit` without reading past it."""
-    if upload.size is not None:
-        # Counted as it was spooled: refused at once, or read in one piece (joining chunks would
-        # hold the file twice at the peak).
-        if upload.size > limit:
-            raise UploadTooLarge(f"the upload is larger than the limit of {limit} bytes")
-        data = await upload.read(limit + 1)
-    else:
-        data = await _read_at_most(upload, limit + 1)
-    if len(data) > limit:
+async def checked_upload(upload: UploadFile, limit: int) -> BinaryIO:
+    """The upload's spooled file (on disk past 1 MiB), refusing more than `limit` bytes without
+    reading past it and an empty file. The bytes are not read into memory here."""
+    size = upload.size
+    if size is None:  # not counted as it was spooled: count it now, up to the limit
+        size = 0
+        while size <= limit and (chunk := await upload.read(READ_CHUNK)):
+            size += len(chunk)
+        await upload.seek(0)
+    if size > limit:
         raise UploadTooLarge(f"the upload is larger than the limit of {limit} bytes")
-    if not data:
+    if not size:
         raise invalid("uploadfile", "the uploaded file is empty")
-    return data
+    return upload.file
 
 
-async def _read_at_most(upload: UploadFile, most: int) -> bytes:
-    """Chunk by chunk, stopping once `most` bytes are read."""
-    chunks: list[bytes] = []
-    total = 0
-    while total < most and (chunk := await upload.read(READ_CHUNK)):
-        total += len(chunk)
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    """The upload's bytes a chunk at a time, from its start."""
+    await upload.seek(0)
+    while chunk := await upload.read(READ_CHUNK):
+        yield chunk
 
 
-def detect(data: bytes, doctype: str | None, filename: str) -> DocType:
+def detect(source: BinaryIO, doctype: str | None, filename: str) -> DocType:
+    """The document's type, read from the head of its file (and a zip's directory)."""
     declared = DocType(doctype) if doctype else None
     try:
-        return resolve_doctype(data, declared, filename)
+        return resolve_doctype(source, declared, filename)
     except SegmentationError as exc:
         field = "doctype" if declared else "uploadfile"
         raise invalid(field, str(exc), doctype if declared else filename) from None

@@ -53,11 +53,11 @@ async def submit_job(
         force_full_page_ocr=force_full_page_ocr,
     )
     callback = forms.check_callback(callbackurl)
-    data = await forms.read_upload(uploadfile, settings.limits.max_upload_bytes)
+    spooled = await forms.checked_upload(uploadfile, settings.limits.max_upload_bytes)
     filename = uploadfile.filename or "upload"
-    detected = forms.detect(data, doctype, filename)
-    job, document = await store.submit(
-        tenant=caller.subject, ip=client_ip(request), filename=filename, data=data,
+    detected = forms.detect(spooled, doctype, filename)
+    job, document = await store.submit(  # the bytes go to Redis chunk by chunk, never whole in memory
+        tenant=caller.subject, ip=client_ip(request), filename=filename, data=forms.upload_chunks(uploadfile),
         doctype=detected, options=options, callbackurl=callback, password=password or None,
     )
     return ProcessDocReply(success=True, jobid=job.id, documentid=document.id)

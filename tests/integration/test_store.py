@@ -252,3 +252,22 @@ def test_segments_are_read_back_in_order_a_batch_at_a_time(key_prefix):
             assert [r.body for r in records] == [f"segment {i}" for i in range(count)]
 
     run_with_store(key_prefix, scenario)
+
+
+def test_an_upload_given_in_chunks_is_stored_whole_and_kept(key_prefix):
+    parts = [b"%PDF-1.7\n", b"\x00" * 100_000, b"%%EOF\n"]
+
+    async def chunks():
+        for part in parts:
+            yield part
+
+    async def scenario(store: JobStore) -> None:
+        _, document = await store.submit(
+            tenant="acme", ip="10.0.0.1", filename="a.pdf", data=chunks(), doctype=DocType.PDF,
+            options=ParseOptions(), callbackurl=None,
+        )
+        assert await store.upload(document.id) == b"".join(parts)
+        assert (await store.document(document.id)).filesize == sum(len(part) for part in parts)
+        assert await store.redis.ttl(store.keys.upload(document.id)) == -1  # kept by the submit: no expiry
+
+    run_with_store(key_prefix, scenario)

@@ -179,6 +179,11 @@ def test_form_feed_starts_a_new_page():
 )
 def test_sniff_tells_types_from_bytes(name, expected):
     assert sniff(corpus_file(name).read_bytes(), "renamed.bin") == expected
+    # The same from the file (how an upload spooled to disk is read), which is left at its start.
+    with corpus_file(name).open("rb") as file:
+        file.seek(100)
+        assert sniff(file, "renamed.bin") == expected
+        assert file.tell() == 0
 
 
 def test_declared_doctype_must_match_content():

@@ -24,22 +24,22 @@ MAX_HEADING_CHARS = 150
 MAX_HEADING_LINES = 3
 
 
+def _size_key(size: float) -> float:
+    """Font sizes are compared to the half point."""
+    return round(size * 2) / 2
+
+
 def _add_font_weights(weights: Counter[float], pages: Iterable[PageContent]) -> None:
+    """Count each font size's characters into `weights`: the body size carries the most."""
     for page in pages:
         for block in page.blocks:
             for line in block.lines:
                 if line.size > 0:
-                    weights[round(line.size * 2) / 2] += len(line.text)
-
-
-def body_font_size(pages: Iterable[PageContent]) -> float:
-    """The font size that carries most of the characters (0 when the format has no sizes)."""
-    weights: Counter[float] = Counter()
-    _add_font_weights(weights, pages)
-    return _most_common_size(weights)
+                    weights[_size_key(line.size)] += len(line.text)
 
 
 def _most_common_size(weights: Counter[float]) -> float:
+    """The font size that carries most of the characters (0 when the format has no sizes)."""
     return weights.most_common(1)[0][0] if weights else 0.0
 
 
@@ -100,10 +100,6 @@ def _outline_levels(pages: Sequence[PageContent]) -> dict[int, int]:
             if block is not None:
                 confirmed[id(block)] = entry.level
     return confirmed
-
-
-def _size_key(size: float) -> float:
-    return round(size * 2) / 2
 
 
 class HeadingStats:

@@ -1,8 +1,8 @@
 """Ray tasks that do the CPU work of a job: page-range extraction (with OCR) and reassembly.
 
-Each extraction task takes the document bytes as an ObjectRef argument, so the runner puts them in
-the object store once and every task reads that one copy. Pages that need OCR are rendered here and sent
-to the OCR actor pool; the task waits for their lines without holding its CPU.
+Each extraction task takes the document bytes as an ObjectRef argument, so the runner puts them
+in the object store once and every task reads that one copy. Pages that need OCR are rendered
+here and sent to the OCR actor pool; the task waits for their lines without holding its CPU.
 """
 
 from __future__ import annotations

@@ -55,8 +55,8 @@ def check_callback(url: str | None) -> str | None:
 
 
 async def checked_upload(upload: UploadFile, limit: int) -> BinaryIO:
-    """The upload's spooled file (on disk past 1 MiB), refusing more than `limit` bytes without
-    reading past it and an empty file. The bytes are not read into memory here."""
+    """The upload's spooled file (on disk past 1 MiB); an upload over `limit` bytes (never read past
+    the limit) or an empty one is refused. The bytes are not read into memory here."""
     size = upload.size
     if size is None:  # not counted as it was spooled: count it now, up to the limit
         size = 0

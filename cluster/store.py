@@ -35,6 +35,8 @@ from segmentation.models import ProcessedDocument
 
 _SEGMENT_NAMESPACE = uuid.UUID("6f1d7a52-3f0c-4d8e-9a57-2b8f0c7e4d11")
 
+# Segments are read back in order this many at a time (answers and callback bodies stream them).
+SEGMENT_BATCH = 500
 # Bytes written for a submit that never happened (its process died) are gone after this long.
 UNSUBMITTED_UPLOAD_SECONDS = 3600
 # A run's staged result outlives the run by at most this long (the run died before completing).
@@ -173,10 +175,15 @@ class JobStore:
     async def segments(self, document_id: str, tenant: str | None = None) -> list[SegmentRecord]:
         """The document's segments in order (empty until its job completes)."""
         await self.document(document_id, tenant)
-        raw = await self.redis.hvals(self.keys.segments(document_id))
-        return sorted((SegmentRecord.model_validate_json(v) for v in raw), key=lambda s: s.ordinal)
+        return [
+            SegmentRecord.model_validate_json(raw)
+            async for batch in self.segment_json_batches(document_id)
+            for raw in batch
+        ]
 
-    async def segment_json_batches(self, document_id: str, batch: int = 500) -> AsyncIterator[list[bytes]]:
+    async def segment_json_batches(
+        self, document_id: str, batch: int = SEGMENT_BATCH
+    ) -> AsyncIterator[list[bytes]]:
         """The document's segments as their stored JSON, in order, `batch` at a time.
 
         For answers that stream the segments instead of holding them all: the ids follow from the
@@ -185,7 +192,9 @@ class JobStore:
         async for found in self._segments_in_order(self.keys.segments(document_id), document_id, batch):
             yield found
 
-    async def _segments_in_order(self, key: str, document_id: str, batch: int) -> AsyncIterator[list[bytes]]:
+    async def _segments_in_order(
+        self, key: str, document_id: str, batch: int = SEGMENT_BATCH
+    ) -> AsyncIterator[list[bytes]]:
         """The segment JSON in the hash `key`, by ordinal, `batch` at a time."""
         for start in itertools.count(0, batch):
             ids = [segment_id(document_id, ordinal) for ordinal in range(start, start + batch)]
@@ -407,7 +416,7 @@ class JobStore:
         # The receiver gets the segments in the callback's body (the one place the whole result is
         # held: as the stored JSON, not as objects).
         segments = (
-            [raw async for batch in self._segments_in_order(staged.segments, job.documentid, 500) for raw in batch]
+            [raw async for batch in self._segments_in_order(staged.segments, job.documentid) for raw in batch]
             if job.callbackurl else None
         )
 

@@ -11,6 +11,7 @@ import contextlib
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,38 +58,41 @@ def _processes(service: ServiceProcess) -> dict[int, psutil.Process]:
     return found
 
 
-def cpu_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
-    """Role and CPU seconds (user + system) of each live process of the service."""
-    seconds = {}
+def _reading_by_pid(service: ServiceProcess, read: Callable[[psutil.Process], float]) -> dict[int, tuple[str, float]]:
+    """Role and `read(process)` of each live process of the service."""
+    readings = {}
     for pid, process in _processes(service).items():
         try:
             with process.oneshot():
-                times = process.cpu_times()
-                seconds[pid] = (role_of(title(process)), times.user + times.system)
-        except psutil.Error:
+                readings[pid] = (role_of(title(process)), read(process))
+        except (psutil.Error, OSError):  # it ended meanwhile
             continue
-    return seconds
+    return readings
 
 
-def _runqueue_seconds(pid: int) -> float:
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _runqueue_seconds(process: psutil.Process) -> float:
     """Seconds the process's threads have spent runnable but waiting for a core (Linux schedstat)."""
     waited = 0
-    for thread in Path(f"/proc/{pid}/task").iterdir():
+    for thread in Path(f"/proc/{process.pid}/task").iterdir():
         with contextlib.suppress(OSError):  # a thread that ended meanwhile
             waited += int((thread / "schedstat").read_text().split()[1])
     return waited / 1e9
 
 
+def cpu_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
+    """Role and CPU seconds (user + system) of each live process of the service."""
+    return _reading_by_pid(service, _cpu)
+
+
 def waited_seconds(service: ServiceProcess) -> dict[int, tuple[str, float]]:
     """Role and seconds waiting for a core of each live process of the service: time it would have
     run had a core been free, the cost of sharing the machine's cores."""
-    seconds = {}
-    for pid, process in _processes(service).items():
-        try:
-            seconds[pid] = (role_of(title(process)), _runqueue_seconds(pid))
-        except (psutil.Error, OSError):
-            continue
-    return seconds
+    return _reading_by_pid(service, _runqueue_seconds)
 
 
 def cpu_by_role(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:

@@ -16,7 +16,7 @@ from cluster.store import JobStore
 from segmentation import DocType, OcrBackend, ParseOptions
 from tests.conftest import corpus_file
 from tests.integration.conftest import run_with_store
-from tests.integration.test_pipeline import CONFIG, finished, submit_file, with_dispatcher
+from tests.integration.test_pipeline import CONFIG, finished, submit_file, wait_until, with_dispatcher
 
 pytestmark = pytest.mark.usefixtures("ray_cluster")
 
@@ -33,7 +33,12 @@ def test_too_many_pages_fails_and_a_short_document_still_completes(key_prefix, c
         assert (await finished(store, short.id)).status == JobStatus.COMPLETED
         # The runner's log lines name their job, for log pipelines (cluster/logs.py).
         assert any(getattr(r, "job_id", None) == long.id and r.levelname == "WARNING" for r in caplog.records)
-        assert any(getattr(r, "job_id", None) == short.id and "completed" in r.getMessage() for r in caplog.records)
+
+        async def completion_logged() -> bool:
+            # The runner logs once the completing transaction has returned, which a poll can precede.
+            return any(getattr(r, "job_id", None) == short.id and "completed" in r.getMessage() for r in caplog.records)
+
+        assert await wait_until(completion_logged, timeout=10, what="the short job's completion log line")
 
     with_dispatcher(key_prefix, scenario, CONFIG.model_copy(update={"max_pages": 50}))
 

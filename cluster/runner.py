@@ -70,6 +70,19 @@ def _user_message(exc: BaseException) -> str:
     return f"processing failed: {type(cause).__name__}"
 
 
+def _cancel_unfinished(started: list[Any], force: bool) -> None:
+    """Cancel the tasks (one ref or generator each) that have not finished.
+
+    A finished task is left alone: Ray 2.60's driver can abort on a check ("Tried to complete task
+    that was not pending") when a cancel, above all a forced one, races the task's completion.
+    """
+    if not started:
+        return
+    _, unfinished = ray.wait(started, num_returns=len(started), timeout=0, fetch_local=False)
+    for ref in unfinished:
+        ray.cancel(ref, force=force)
+
+
 class _StagedResult:
     """A job's result as the runner receives it: each part goes to the store at once, and only the
     counts stay here."""
@@ -155,8 +168,7 @@ class JobRunner:
             metrics.JOB_SECONDS.observe(time.monotonic() - started, tags={"status": "FAILED"})
         finally:
             if not finished:  # cancelled, superseded or failed: its other tasks are wasted work
-                for ref in outstanding:
-                    ray.cancel(ref, force=force_cancel)
+                _cancel_unfinished(outstanding, force_cancel)
                 with contextlib.suppress(RedisError):  # what it staged expires anyway
                     await self.store.drop_staged(job)
 
@@ -194,7 +206,7 @@ class JobRunner:
         total_ref, head_ref, drafts_ref = _start(
             tasks.extract_head, retries, data_ref, doctype, options, head, self.config.max_pages, plan
         )
-        outstanding.extend([total_ref, head_ref, drafts_ref])
+        outstanding.append(total_ref)  # one return stands for its task: a task is cancelled once
         await self._wait(job, total_ref, deadline)
         try:
             pages: int = await total_ref
